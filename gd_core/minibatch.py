@@ -1,0 +1,76 @@
+"""Minibatch schedules: each epoch a fresh permutation of the points, cut into consecutive batches.
+
+Batches are drawn without replacement; the last batch of an epoch holds the remainder (as
+torch.utils.data.DataLoader does with drop_last=False). Permutations come from a CPU generator
+seeded with `seed`, so a schedule is the same on every device.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+import pandas as pd
+import torch
+
+Tensor = torch.Tensor
+_PERMUTATION_BUDGET = 1 << 22  # permutation entries drawn at once (bounds memory for big data)
+
+
+def steps_per_epoch(n: int, batch_size: int) -> int:
+    """Iterations in one pass over n points: ceil(n / batch_size)."""
+    return math.ceil(n / batch_size)
+
+
+def epoch_permutations(n: int, epochs: int, seed: int) -> Iterator[Tensor]:
+    """Yield one random permutation of range(n) per epoch, drawn a chunk of epochs at a time."""
+    generator = torch.Generator().manual_seed(int(seed))
+    chunk = max(1, _PERMUTATION_BUDGET // max(n, 1))
+    for first in range(0, epochs, chunk):
+        count = min(chunk, epochs - first)
+        yield from torch.rand(count, n, generator=generator, dtype=torch.float64).argsort(-1)
+
+
+def _batch_sums(values: Tensor, batch_of: Tensor, batches: int) -> Tensor:
+    return torch.zeros(batches, dtype=values.dtype, device=values.device).index_add_(0, batch_of, values)
+
+
+def batch_moments(x: Tensor, y: Tensor, batch_size: int, count: int, seed: int) -> tuple[Tensor, Tensor]:
+    """Centred moments (see problems.centred_moments) of the first `count` batches of the schedule, and their epochs.
+
+    Every batch's statistics are computed with a few whole-epoch tensor operations (index_add over the
+    batch id of each point), so the descent loop itself only touches five numbers per step.
+    """
+    n = x.numel()
+    per_epoch = steps_per_epoch(n, batch_size)
+    epochs = math.ceil(count / per_epoch)
+    batch_of = torch.arange(n, device=x.device) // batch_size
+    sizes = _batch_sums(torch.ones(n, dtype=x.dtype, device=x.device), batch_of, per_epoch)
+    moments = []
+    for permutation in epoch_permutations(n, epochs, seed):
+        permutation = permutation.to(x.device)
+        xp, yp = x[permutation], y[permutation]
+        mean_x = _batch_sums(xp, batch_of, per_epoch) / sizes
+        mean_y = _batch_sums(yp, batch_of, per_epoch) / sizes
+        u, v = xp - mean_x[batch_of], yp - mean_y[batch_of]
+        second = [_batch_sums(a * b, batch_of, per_epoch) / sizes for a, b in ((u, u), (u, v), (v, v))]
+        moments.append(torch.stack([mean_x, mean_y, *second], -1))
+    epoch_of_step = torch.arange(count) // per_epoch
+    return torch.cat(moments)[:count], epoch_of_step
+
+
+def batch_membership(n: int, batch_size: int, steps: int, seed: int) -> pd.DataFrame:
+    """Which points form the batch of each step: one row per (step, index), for steps 0..steps−1."""
+    batch_size = min(max(int(batch_size), 1), n)
+    per_epoch = steps_per_epoch(n, batch_size)
+    epochs = math.ceil(max(steps, 0) / per_epoch)
+    rows_step, rows_index = [], []
+    for epoch, permutation in enumerate(epoch_permutations(n, epochs, seed)):
+        position = torch.arange(n)
+        step = epoch * per_epoch + position // batch_size
+        keep = step < steps
+        rows_step.append(step[keep])
+        rows_index.append(permutation[keep])
+    if not rows_step:
+        return pd.DataFrame({"step": pd.Series(dtype="int64"), "index": pd.Series(dtype="int64")})
+    return pd.DataFrame({"step": torch.cat(rows_step).numpy(), "index": torch.cat(rows_index).numpy()})

@@ -1,0 +1,18 @@
+"""Shared fixtures: the devices this machine has, so every numeric test runs on each of them."""
+
+import pytest
+
+import gd_core as gd
+
+DEVICES = gd.available_devices()
+
+
+@pytest.fixture(params=DEVICES)
+def device(request) -> str:
+    """Each available device in turn (cpu everywhere; cuda / mps where present)."""
+    return request.param
+
+
+def tolerance(device: str) -> float:
+    """Relative tolerance: float64 on cpu/cuda, float32 on mps."""
+    return 1e-4 if device == "mps" else 1e-10
