@@ -1,0 +1,20 @@
+"""Descent: a gradient-descent teaching dashboard. Run with `streamlit run app.py`."""
+
+import streamlit as st
+
+from ui import settings
+
+st.set_page_config(page_title="Descent: gradient descent, step by step", page_icon="📉", layout="wide")
+
+PAGES = [
+    st.Page("pages/home.py", title="Home", icon="🏠", default=True),
+    st.Page("pages/one_weight.py", title="1 · One weight", icon="🎯", url_path="one-weight"),
+    st.Page("pages/fitting_a_line.py", title="2 · Fitting a line", icon="📈", url_path="fitting-a-line"),
+    st.Page("pages/minibatches.py", title="3 · Minibatches", icon="🎲", url_path="minibatches"),
+    st.Page("pages/learning_rate.py", title="4 · Learning rate", icon="💥", url_path="learning-rate"),
+    st.Page("pages/optimizers.py", title="5 · Optimizers", icon="🏎️", url_path="optimizers"),
+]
+
+navigation = st.navigation(PAGES)
+settings.sidebar()
+navigation.run()

@@ -1,0 +1,52 @@
+"""Helpers for AppTest page tests: run a page, read its charts back as strict JSON and data frames."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+TIMEOUT = 60  # the first run imports torch
+
+
+def run_page(page: str, query: dict[str, str] | None = None) -> AppTest:
+    """Run one page script (e.g. 'pages/one_weight.py') on its own and return the finished AppTest."""
+    at = AppTest.from_file(str(ROOT / page), default_timeout=TIMEOUT)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def _refuse(token: str):
+    raise ValueError(f"chart spec contains {token}, which is not JSON")
+
+
+def charts(at: AppTest) -> list[tuple[dict, dict[str, pd.DataFrame]]]:
+    """Every Vega-Lite chart on the page: its spec parsed as strict JSON, and its named data sets."""
+    found = []
+    for element in at.get("vega_lite_chart"):
+        spec = json.loads(element.proto.spec, parse_constant=_refuse)
+        datasets = {d.name: pa.ipc.open_stream(d.data.data).read_pandas() for d in element.proto.datasets}
+        found.append((spec, datasets))
+    return found
+
+
+def assert_charts_clean(at: AppTest, minimum: int = 1) -> None:
+    """At least `minimum` charts, each strict JSON, with no inf or NaN in any numeric data cell."""
+    found = charts(at)
+    assert len(found) >= minimum, f"expected at least {minimum} chart(s), found {len(found)}"
+    for spec, datasets in found:
+        json.dumps(spec, allow_nan=False)
+        for name, frame in datasets.items():
+            numeric = frame.select_dtypes("number").to_numpy(dtype=float, na_value=np.nan)
+            assert np.isfinite(numeric).all(), f"data set {name} has non-finite values"
+
+
+def assert_no_exception(at: AppTest) -> None:
+    """The script ran to the end without an uncaught exception."""
+    assert not at.exception, [e.value for e in at.exception]
