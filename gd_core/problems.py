@@ -98,7 +98,7 @@ def _as_vector(values) -> Tensor:
     """1-D float tensor; tensors keep their device and dtype, anything else becomes float64."""
     if isinstance(values, Tensor):
         return values.reshape(-1) if values.is_floating_point() else values.reshape(-1).double()
-    return torch.as_tensor(np.asarray(values, dtype=np.float64)).reshape(-1)
+    return torch.from_numpy(np.array(values, dtype=np.float64, copy=True)).reshape(-1)
 
 
 class LinearRegression:
