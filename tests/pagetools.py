@@ -50,3 +50,23 @@ def assert_charts_clean(at: AppTest, minimum: int = 1) -> None:
 def assert_no_exception(at: AppTest) -> None:
     """The script ran to the end without an uncaught exception."""
     assert not at.exception, [e.value for e in at.exception]
+
+
+def choose_label(control, label: str) -> None:
+    """Pick an option of a selectbox, radio or select_slider by its shown label, as a browser user does.
+
+    AppTest's set_value wants the underlying option value, which the test may not know (a page may show
+    floats as "1/18"); the browser sends the label itself, so send that.
+    """
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    if label not in control.options:
+        raise ValueError(f"{label!r} is not one of {control.options}")
+    state = WidgetState()
+    state.id = control.id
+    if control.type == "select_slider":
+        state.string_array_value.data[:] = [label]
+    else:
+        state.string_value = label
+    base = type(control)
+    control.__class__ = type(f"Chosen{base.__name__}", (base,), {"_widget_state": property(lambda self: state)})

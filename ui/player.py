@@ -1,0 +1,111 @@
+"""Play / pause / step controls for a chart's step scrubber, running entirely in the browser.
+
+The charts bind their step to a Vega-Lite range input (gd_core.charts.common.step_slider). This
+component drives that input from JavaScript: every frame sets its value and fires the `input` event
+Vega listens to, so playing costs no server rerun and redraws only the marks that depend on the step.
+Arrow keys (← →) step when the page has focus outside a text field; Home / End jump to the ends.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+_HTML = """
+<div class="player" role="toolbar" aria-label="step through the iterations">
+  <button data-act="first" title="back to step 0 (Home)">|◀</button>
+  <button data-act="back" title="one step back (←)">◀</button>
+  <button data-act="play" class="play" title="play / pause">▶ Play</button>
+  <button data-act="forward" title="one step forward (→)">▶</button>
+  <button data-act="last" title="to the last step (End)">▶|</button>
+  <label>speed
+    <select data-act="speed">
+      <option value="4">4 steps/s</option>
+      <option value="10" selected>10 steps/s</option>
+      <option value="20">20 steps/s</option>
+      <option value="30">30 steps/s</option>
+    </select>
+  </label>
+  <label><input type="checkbox" data-act="loop"> loop</label>
+  <span class="hint">or press ← → (Home, End)</span>
+</div>
+"""
+
+_CSS = """
+.player { display: flex; gap: 0.4rem; align-items: center; flex-wrap: wrap; font-family: inherit;
+          font-size: 0.95rem; color: var(--st-text-color); }
+.player button { border: 1px solid var(--st-border-color, #c9d1d9); background: var(--st-secondary-background-color);
+                 color: inherit; border-radius: 0.4rem; padding: 0.2rem 0.6rem; cursor: pointer; font-size: 1rem; }
+.player button.play { min-width: 6rem; font-weight: 600; }
+.player button:hover { border-color: var(--st-primary-color); }
+.player select { font: inherit; }
+.player .hint { opacity: 0.7; font-size: 0.85rem; }
+"""
+
+_JS = """
+export default function(component) {
+  const { parentElement, data } = component;
+  const name = (data && data.name) || "step";
+  const root = parentElement.querySelector(".player");
+  const playButton = root.querySelector("[data-act=play]");
+  let timer = null;
+
+  // Every Vega range binding labelled with this name (one per chart that shares the step).
+  const inputs = () => Array.from(document.querySelectorAll(".vega-bind")).filter(
+    (b) => (b.querySelector(".vega-bind-name")?.textContent || "").trim() === name
+  ).map((b) => b.querySelector("input[type=range]")).filter(Boolean);
+
+  const setStep = (value) => {
+    for (const input of inputs()) {
+      const min = Number(input.min), max = Number(input.max), stride = Number(input.step) || 1;
+      const clamped = Math.min(max, Math.max(min, value));
+      input.value = String(clamped - ((clamped - min) % stride));
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+  };
+  const current = () => { const i = inputs()[0]; return i ? Number(i.value) : 0; };
+  const stride = () => { const i = inputs()[0]; return i ? Number(i.step) || 1 : 1; };
+  const last = () => { const i = inputs()[0]; return i ? Number(i.max) : 0; };
+
+  const stop = () => { clearInterval(timer); timer = null; playButton.textContent = "▶ Play"; };
+  const play = () => {
+    if (current() >= last()) setStep(0);
+    const fps = Number(root.querySelector("[data-act=speed]").value);
+    timer = setInterval(() => {
+      const next = current() + stride();
+      if (next > last()) {
+        if (root.querySelector("[data-act=loop]").checked) setStep(0); else stop();
+      } else setStep(next);
+    }, 1000 / fps);
+    playButton.textContent = "⏸ Pause";
+  };
+  const act = {
+    play: () => (timer ? stop() : play()),
+    first: () => { stop(); setStep(0); },
+    last: () => { stop(); setStep(last()); },
+    back: () => { stop(); setStep(current() - stride()); },
+    forward: () => { stop(); setStep(current() + stride()); },
+  };
+  root.querySelectorAll("button").forEach((b) => (b.onclick = () => act[b.dataset.act]()));
+  root.querySelector("[data-act=speed]").onchange = () => { if (timer) { stop(); play(); } };
+
+  const keys = { ArrowLeft: act.back, ArrowRight: act.forward, Home: act.first, End: act.last };
+  const onKey = (event) => {
+    const target = event.target;
+    const typing = target && (target.isContentEditable || ["TEXTAREA", "SELECT"].includes(target.tagName) ||
+      (target.tagName === "INPUT" && target.type !== "range"));
+    if (typing || event.defaultPrevented || !keys[event.key] || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (target && target.tagName === "INPUT" && target.type === "range") return;  // the browser steps it natively
+    event.preventDefault();
+    keys[event.key]();
+  };
+  document.addEventListener("keydown", onKey);
+  return () => { stop(); document.removeEventListener("keydown", onKey); };
+}
+"""
+
+_player = st.components.v2.component("descent_player", html=_HTML, css=_CSS, js=_JS)
+
+
+def player(key: str, name: str = "step") -> None:
+    """Play / pause / step buttons (and ← → keys) for every chart scrubber on the page called `name`."""
+    _player(key=key, data={"name": name})
