@@ -7,12 +7,12 @@ from ui import settings
 st.set_page_config(page_title="Descent: gradient descent, step by step", page_icon="📉", layout="wide")
 
 PAGES = [
-    st.Page("pages/home.py", title="Home", icon="🏠", default=True),
-    st.Page("pages/one_weight.py", title="1 · One weight", icon="🎯", url_path="one-weight"),
-    st.Page("pages/fitting_a_line.py", title="2 · Fitting a line", icon="📈", url_path="fitting-a-line"),
-    st.Page("pages/minibatches.py", title="3 · Minibatches", icon="🎲", url_path="minibatches"),
-    st.Page("pages/learning_rate.py", title="4 · Learning rate", icon="💥", url_path="learning-rate"),
-    st.Page("pages/optimizers.py", title="5 · Optimizers", icon="🏎️", url_path="optimizers"),
+    st.Page("lessons/home.py", title="Home", icon="🏠", default=True),
+    st.Page("lessons/one_weight.py", title="1 · One weight", icon="🎯", url_path="one-weight"),
+    st.Page("lessons/fitting_a_line.py", title="2 · Fitting a line", icon="📈", url_path="fitting-a-line"),
+    st.Page("lessons/minibatches.py", title="3 · Minibatches", icon="🎲", url_path="minibatches"),
+    st.Page("lessons/learning_rate.py", title="4 · Learning rate", icon="💥", url_path="learning-rate"),
+    st.Page("lessons/optimizers.py", title="5 · Optimizers", icon="🏎️", url_path="optimizers"),
 ]
 
 navigation = st.navigation(PAGES)

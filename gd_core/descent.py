@@ -7,7 +7,7 @@ Divergence is data: a run stops at the first non-finite or exploding step, recor
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -132,15 +132,23 @@ def sweep(
     resolved: ResolvedDevice = resolve_device(device)
     dev, dtype = resolved.device, resolved.dtype
     runs = len(lrs)
+    epochs = None
+
+    def value_and_grad_at_step(theta: Tensor, k: int) -> tuple[Tensor, Tensor]:
+        return problem.value_and_grad(theta)
+
     if isinstance(problem, LinearRegression):
         problem = problem.to(dev, dtype)
+        full_moments = problem.moments()  # five numbers, computed once: each full-batch step is then O(1)
+        if batch_size is None:
 
-    full_value_and_grad: Callable[[Tensor], tuple[Tensor, Tensor]] = problem.value_and_grad
-    value_and_grad_at_step = lambda theta, k: full_value_and_grad(theta)  # noqa: E731
-    epochs = None
-    if batch_size is not None:
-        moments, epochs = batch_moments(problem.x, problem.y, batch_size, steps + 1, seed)
-        value_and_grad_at_step = lambda theta, k: mse_from_moments(theta, moments[k])  # noqa: E731
+            def value_and_grad_at_step(theta: Tensor, k: int) -> tuple[Tensor, Tensor]:
+                return mse_from_moments(theta, full_moments)
+        else:
+            moments, epochs = batch_moments(problem.x, problem.y, batch_size, steps + 1, seed)
+
+            def value_and_grad_at_step(theta: Tensor, k: int) -> tuple[Tensor, Tensor]:
+                return mse_from_moments(theta, moments[k])
 
     theta = torch.tensor(start, dtype=dtype, device=dev).expand(runs, -1).clone()
     lr = torch.tensor(lrs, dtype=dtype, device=dev).unsqueeze(-1)
@@ -178,7 +186,7 @@ def sweep(
 
     extra = {}
     if batch_size is not None:
-        full_loss, full_grad = mse_from_moments(params, problem.moments(params))
+        full_loss, full_grad = mse_from_moments(params, full_moments)
         extra = {"batch_loss": losses, "full_grad": full_grad, "epoch": epochs}
         losses = full_loss
     return _tidy(problem, lrs, params, losses, grads, extra, optimizer, batch_size, resolved)

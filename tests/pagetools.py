@@ -15,7 +15,7 @@ TIMEOUT = 60  # the first run imports torch
 
 
 def run_page(page: str, query: dict[str, str] | None = None) -> AppTest:
-    """Run one page script (e.g. 'pages/one_weight.py') on its own and return the finished AppTest."""
+    """Run one page script (e.g. 'lessons/one_weight.py') on its own and return the finished AppTest."""
     at = AppTest.from_file(str(ROOT / page), default_timeout=TIMEOUT)
     for key, value in (query or {}).items():
         at.query_params[key] = value

@@ -6,11 +6,11 @@ import pytest
 from pagetools import assert_charts_clean, assert_no_exception, choose_label, run_page
 
 LESSONS = [
-    "pages/one_weight.py",
-    "pages/fitting_a_line.py",
-    "pages/minibatches.py",
-    "pages/learning_rate.py",
-    "pages/optimizers.py",
+    "lessons/one_weight.py",
+    "lessons/fitting_a_line.py",
+    "lessons/minibatches.py",
+    "lessons/learning_rate.py",
+    "lessons/optimizers.py",
 ]
 
 HOSTILE_TEXT = [

@@ -13,18 +13,18 @@ st.latex(r"\theta_{k+1} = \theta_k - \mathrm{lr}\cdot \nabla f(\theta_k)")
 
 LESSONS = [
     (
-        "pages/one_weight.py",
+        "lessons/one_weight.py",
         "1 · One weight",
         "The tutorial's example: Loss(A) = (3 + 3A)², its tangent, and the update table step by step.",
     ),
     (
-        "pages/fitting_a_line.py",
+        "lessons/fitting_a_line.py",
         "2 · Fitting a line",
         "Slope and bias at once: the line fits itself while (w, b) walks down the mean-squared-error surface.",
     ),
-    ("pages/minibatches.py", "3 · Minibatches", "Each step sees a random batch: cheaper steps, a noisier path."),
-    ("pages/learning_rate.py", "4 · Learning rate", "Crawl, converge, overshoot, explode: the threshold 2/λmax."),
-    ("pages/optimizers.py", "5 · Optimizers", "Momentum, Nesterov, RMSProp and Adam race on 2-D surfaces."),
+    ("lessons/minibatches.py", "3 · Minibatches", "Each step sees a random batch: cheaper steps, a noisier path."),
+    ("lessons/learning_rate.py", "4 · Learning rate", "Crawl, converge, overshoot, explode: the threshold 2/λmax."),
+    ("lessons/optimizers.py", "5 · Optimizers", "Momentum, Nesterov, RMSProp and Adam race on 2-D surfaces."),
 ]
 columns = st.columns(len(LESSONS))
 for column, (page, title, blurb) in zip(columns, LESSONS, strict=True):

@@ -1,0 +1,314 @@
+"""Charts for the learning-rate page: final loss against lr with the regimes as bands, and chosen runs by step."""
+
+from __future__ import annotations
+
+import math
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from gd_core.charts.common import PALETTE, finite_rows
+from gd_core.regimes import contraction, excess_loss, lr_label, regime
+
+LOSS_FLOOR = 1e-30  # losses are clipped here so a log scale never sees 0
+ZERO_LOSS = 1e-12  # a minimum loss this small is 0 up to rounding: the axes then say "loss"
+DIVERGED_COLOUR = "#D55E00"
+RUN_COLOURS = [c for c in PALETTE if c not in (DIVERGED_COLOUR, "#F0E442")]  # red means diverged; yellow is faint
+REGIME_FILLS = {"steady": "#009E73", "overshooting": "#E69F00", "diverging": "#D55E00"}
+REGIME_INKS = {"steady": "#00664C", "overshooting": "#9A6A00", "diverging": "#B34700"}  # darker, for text
+REGIME_TITLES = {"steady": "steady", "overshooting": "overshooting\nbut converging", "diverging": "diverging"}
+
+
+def outcome(diverged_at) -> str:
+    """'diverged at step k', or 'finished' for a run that lasted all its steps."""
+    return f"diverged at step {int(diverged_at)}" if pd.notna(diverged_at) else "finished"
+
+
+def loss_name(minimum: float) -> str:
+    """What the loss axes show: the loss itself when its minimum is 0, else the excess f(θ) − f(θ*)."""
+    return "loss" if minimum <= ZERO_LOSS else "loss − minimum"
+
+
+def run_table(summary: pd.DataFrame, curvature: float, optimum, hessian) -> pd.DataFrame:
+    """One row per run: lr, lr·L, the factor 1 − lr·L, its regime and what happened (for tables and CSV).
+
+    excess_loss = f(θ_final) − f(θ*) (see regimes.excess_loss); lr·L and 1 − lr·L are rounded to 12 decimals
+    (1/L·L is 1, not 1 − 1e-16).
+    """
+    finals = summary[[column for column in summary.columns if column.startswith("final_") and column != "final_loss"]]
+    table = pd.DataFrame(
+        {
+            "lr": summary["lr"].to_numpy(),
+            "lr_times_L": np.round(summary["lr"].to_numpy() * curvature, 12),
+            "factor_1_minus_lr_L": np.round([contraction(lr, curvature) for lr in summary["lr"]], 12),
+            "regime": [regime(lr, curvature) for lr in summary["lr"]],
+            "final_loss": summary["final_loss"].to_numpy(),
+            "excess_loss": excess_loss(finals.to_numpy(), optimum, hessian),
+            "diverged_at": summary["diverged_at"].astype("Int64").to_numpy(),
+            "steps_run": summary["steps_run"].to_numpy(),
+        }
+    )
+    for column in summary.columns:
+        if column.startswith("final_") and column != "final_loss":
+            table[column] = summary[column].to_numpy()
+    table["outcome"] = [outcome(k) for k in table["diverged_at"]]
+    return table
+
+
+def regime_bands(lr_low: float, lr_high: float, curvature: float) -> pd.DataFrame:
+    """The parts of [lr_low, lr_high] below 1/L, between 1/L and 2/L, and above 2/L (empty parts dropped)."""
+    edges = [("steady", 0.0, 1 / curvature), ("overshooting", 1 / curvature, 2 / curvature)]
+    edges.append(("diverging", 2 / curvature, math.inf))
+    rows = []
+    for name, start, end in edges:
+        start, end = max(start, lr_low), min(end, lr_high)
+        if end > start:
+            rows.append({"regime": name, "title": REGIME_TITLES[name], "start": start, "end": end})
+    bands = pd.DataFrame(rows, columns=["regime", "title", "start", "end"])
+    bands["middle"] = np.sqrt(bands["start"] * bands["end"])  # the centre on a log axis
+    return bands
+
+
+def _log_domain(values: pd.Series, headroom: float = 0.3) -> list[float]:
+    """A log-scale domain around positive values, with room at the top for labels."""
+    low, high = (float(values.min()), float(values.max())) if len(values) else (1e-3, 1e3)
+    span = max(math.log10(high / low), 1.0)
+    return [low / 10 ** (0.05 * span), high * 10 ** (headroom * span)]
+
+
+def sweep_chart(
+    table: pd.DataFrame,
+    curvature: float,
+    lr_range: tuple[float, float],
+    steps: int,
+    minimum: float = 0.0,
+    width=760,
+    height=360,
+) -> alt.LayerChart:
+    """Final loss against lr (both log): regimes as bands, rules at 1/L and 2/L, diverged runs as red crosses."""
+    lr_low, lr_high = lr_range
+    x_scale = alt.Scale(type="log", domain=[lr_low, lr_high], nice=False)
+    columns = ["lr", "lr_times_L", "regime", "final_loss", "excess_loss"]
+    finished = finite_rows(table.loc[table["diverged_at"].isna(), columns])
+    finished = finished.assign(shown_loss=finished["excess_loss"].clip(lower=LOSS_FLOOR), kind=f"after {steps} steps")
+    diverged = table.loc[table["diverged_at"].notna(), ["lr", "lr_times_L", "regime", "outcome"]]
+    diverged = finite_rows(diverged.assign(kind="diverged"))
+    y_scale = alt.Scale(type="log", domain=_log_domain(finished["shown_loss"]), nice=False)
+    kinds = alt.Scale(domain=[f"after {steps} steps", "diverged"], range=[PALETTE[0], DIVERGED_COLOUR])
+    lr_axis = alt.X("lr:Q", scale=x_scale, title="learning rate (log scale)", axis=alt.Axis(format="~g"))
+
+    bands = regime_bands(lr_low, lr_high, curvature)
+    fills = alt.Scale(domain=list(REGIME_FILLS), range=list(REGIME_FILLS.values()))
+    inks = alt.Scale(domain=list(REGIME_INKS), range=list(REGIME_INKS.values()))
+    band_marks = (
+        alt.Chart(bands)
+        .mark_rect(opacity=0.13)
+        .encode(
+            x=alt.X("start:Q", scale=x_scale, title="learning rate (log scale)"),
+            x2="end:Q",
+            fill=alt.Fill("regime:N", scale=fills, legend=None),
+            tooltip=[alt.Tooltip("title:N", title="regime")],
+        )
+    )
+    band_titles = (
+        alt.Chart(bands)
+        .mark_text(fontSize=13, fontWeight="bold", baseline="bottom", lineBreak="\n")
+        .encode(
+            x=alt.X("middle:Q", scale=x_scale),
+            y=alt.value(-22),  # above the plot, like a header over each band (a second line drops below)
+            text="title:N",
+            fill=alt.Fill("regime:N", scale=inks, legend=None),
+        )
+    )
+    rules = pd.DataFrame({"lr": [1 / curvature, 2 / curvature], "name": ["1/L", "2/L"]})
+    rules = rules[(rules["lr"] >= lr_low) & (rules["lr"] <= lr_high)]
+    rules["text"] = [f"{name} = {lr:.4g}" for name, lr in zip(rules["name"], rules["lr"], strict=True)]
+    rule_marks = (
+        alt.Chart(rules)
+        .mark_rule(strokeDash=[5, 3], color="#444")
+        .encode(x=alt.X("lr:Q", scale=x_scale), tooltip=[alt.Tooltip("text:N", title="threshold")])
+    )
+    # 1/L's label to the left of its rule and 2/L's to the right, so they never meet, unless the rule sits
+    # at the edge of the plot: then the label goes inwards.
+    where = np.log(rules["lr"] / lr_low) / np.log(lr_high / lr_low)
+    rules["align"] = np.where(rules["name"] == "1/L", np.where(where < 0.15, "left", "right"), "left")
+    rules.loc[(rules["name"] == "2/L") & (where > 0.85), "align"] = "right"
+    rule_text = [
+        alt.Chart(rules[rules["align"] == align])
+        .mark_text(align=align, baseline="top", dx=dx, fontSize=12, color="#333")
+        .encode(x=alt.X("lr:Q", scale=x_scale), y=alt.value(6), text="text:N")
+        for align, dx in (("right", -4), ("left", 4))
+    ]
+    colour = alt.Color("kind:N", scale=kinds, title=None, legend=alt.Legend(orient="bottom"))
+    shape = alt.Shape("kind:N", scale=alt.Scale(domain=kinds.domain, range=["circle", "cross"]), title=None)
+    lr_tips = [alt.Tooltip("lr:Q", format=".4~g"), alt.Tooltip("lr_times_L:Q", title="lr·L", format=".4~g")]
+    line = alt.Chart(finished).mark_line(color=PALETTE[0], strokeWidth=1.5).encode(x=lr_axis, y="shown_loss:Q")
+    points = (
+        alt.Chart(finished)
+        .mark_point(size=45, filled=True, opacity=1)
+        .encode(
+            x=lr_axis,
+            y=alt.Y(
+                "shown_loss:Q",
+                scale=y_scale,
+                title=f"{loss_name(minimum)} after {steps} steps (log scale)",
+                axis=alt.Axis(format=".0e"),
+            ),
+            color=colour,
+            shape=shape,
+            tooltip=[
+                *lr_tips,
+                "regime:N",
+                alt.Tooltip("final_loss:Q", title="final loss", format=".6~g"),
+                alt.Tooltip("excess_loss:Q", title="final loss − minimum", format=".4~g"),
+            ],
+        )
+    )
+    crosses = (
+        alt.Chart(diverged)
+        .mark_point(size=90, filled=True, opacity=1)
+        .encode(x=lr_axis, y=alt.value(30), color=colour, shape=shape, tooltip=[*lr_tips, "regime:N", "outcome:N"])
+    )
+    layers = [band_marks, band_titles, rule_marks, *rule_text, line, points, crosses]
+    title = alt.Title(f"{loss_name(minimum).capitalize()} after {steps} steps, one run per lr", offset=34)
+    # fit-x: stretch across the page but keep the plot's height (plain "fit" squeezes it and clips the title).
+    autosize = alt.AutoSizeParams(type="fit-x", contains="padding")
+    chart = alt.layer(*layers).resolve_scale(fill="independent")  # pale band fills, darker titles
+    return chart.properties(width=width, height=height, title=title, autosize=autosize)
+
+
+def param_window(optimum, start, index: int, margin: float = 1.25) -> tuple[float, float]:
+    """θ*_i ± margin·‖θ₀ − θ*‖: every run with lr ≤ 2/L stays inside, since no eigen-component grows."""
+    radius = margin * float(np.linalg.norm(np.subtract(start, optimum)))
+    radius = radius if radius > 0 else 1.0
+    return optimum[index] - radius, optimum[index] + radius
+
+
+def in_window(frame: pd.DataFrame, window: tuple[float, float], column: str = "value") -> pd.DataFrame:
+    """Each run's rows up to and including its first step outside the window (the line then exits at the edge)."""
+    outside = ~frame[column].between(*window)
+    exits_before = outside.groupby(frame["run"]).transform(lambda s: s.shift(fill_value=False).cummax())
+    return frame[~exits_before]
+
+
+def display_stride(steps: int, max_points: int = 400) -> int:
+    """The smallest ODD divisor of `steps` that keeps at most ~max_points steps per run.
+
+    Odd, so a run that flips sign every step (lr near 2/L) still alternates once thinned; a divisor, so the
+    last step is kept and the step slider reaches it.
+    """
+    need = max(1, math.ceil((steps + 1) / max_points))
+    odd = [k for k in range(need, 4 * need + 2) if k % 2 == 1]
+    return next((k for k in odd if steps % k == 0), odd[0])  # no odd divisor nearby (steps = 2^m): keep it odd
+
+
+def thin_runs(frame: pd.DataFrame, stride: int) -> pd.DataFrame:
+    """Every stride-th step of each run, plus each run's last step (where a diverged run ends)."""
+    last = frame.groupby("run")["step"].transform("max")
+    return frame[(frame["step"] % stride == 0) | (frame["step"] == last)]
+
+
+def run_labels(table: pd.DataFrame) -> list[str]:
+    """Legend labels in lr order: 'lr = 1/18 ≈ 0.05556' or 'lr = 0.12 · diverged at step 63'."""
+    labels = []
+    for lr, diverged_at in zip(table["lr"], table["diverged_at"], strict=True):
+        label = f"lr = {lr_label(lr)}"
+        labels.append(label if pd.isna(diverged_at) else f"{label} · diverged at step {int(diverged_at)}")
+    return labels
+
+
+def trajectory_chart(
+    frame: pd.DataFrame,
+    table: pd.DataFrame,
+    param: str,
+    *,
+    names: tuple[str, ...],
+    optimum: tuple[float, ...],
+    hessian,
+    minimum: float,
+    window: tuple[float, float],
+    step: alt.Parameter,
+    width=340,
+    height=300,
+) -> alt.HConcatChart:
+    """Loss above its minimum (log) and one parameter against step for each chosen lr; `step` filters both
+    in the browser. Diverged runs end in a red cross at their last finite point (clamped into the window).
+    """
+    labels = dict(zip(table["lr"], run_labels(table), strict=True))
+    best = optimum[names.index(param)]
+    data = frame[["run", "lr", "step", "loss", param]].copy()
+    data["label"] = data["lr"].map(labels)
+    data["excess"] = excess_loss(frame[list(names)].to_numpy(), optimum, hessian)
+    data["shown_loss"] = data["excess"].clip(lower=LOSS_FLOOR)
+    data = finite_rows(data.rename(columns={param: "value"}))
+    ends = data.groupby("run").tail(1)
+    ends = ends[ends["lr"].isin(table.loc[table["diverged_at"].notna(), "lr"])]
+    inside = window[0] + 0.06 * (window[1] - window[0]), window[1] - 0.06 * (window[1] - window[0])
+    ends = ends.assign(
+        shown_value=ends["value"].clip(*window),
+        note_value=ends["value"].clip(*inside),
+        note=ends["label"].str.split(" · ").str[-1],
+    )
+    values = in_window(data, window)
+
+    colour = alt.Color(
+        "label:N",
+        scale=alt.Scale(domain=list(labels.values()), range=RUN_COLOURS[: len(labels)]),
+        title="learning rate",
+        legend=alt.Legend(orient="bottom", columns=3, labelLimit=320),
+    )
+    tips = [
+        "label:N",
+        alt.Tooltip("step:Q"),
+        alt.Tooltip("value:Q", title=param, format=".6~g"),
+        alt.Tooltip("loss:Q", format=".6~g"),
+    ]
+    x = alt.X("step:Q", title="step", scale=alt.Scale(domain=[0, int(frame["step"].max()) or 1], nice=False))
+    y_loss = alt.Y(
+        "shown_loss:Q",
+        title=f"{loss_name(minimum)} (log scale)",
+        # A fixed domain: the axis holds still while scrubbing, and empty filtered layers have no extent.
+        scale=alt.Scale(type="log", domain=_log_domain(data["shown_loss"], headroom=0.03), nice=False),
+        axis=alt.Axis(format=".0e"),
+    )
+    window_scale = alt.Scale(domain=list(window), nice=False)
+    y_value = alt.Y("value:Q", title=param, scale=window_scale)
+    y_end = alt.Y("shown_value:Q", title=param, scale=window_scale)
+
+    def panel(y, title, rows, before=(), after=(), line_opacity=1.0):
+        base = alt.Chart(rows).encode(x=x, y=y, color=colour, tooltip=tips)
+        path = base.mark_line(strokeWidth=1.5, opacity=line_opacity, clip=True).transform_filter(alt.datum.step <= step)
+        dots = base.mark_circle(size=14, opacity=1, clip=True).transform_filter(alt.datum.step <= step)
+        here = base.mark_circle(size=70, opacity=1, clip=True).transform_filter(alt.datum.step == step)
+        return alt.layer(*before, path, dots, here, *after).properties(width=width, height=height, title=title)
+
+    optimum_rule = (
+        alt.Chart(pd.DataFrame({"value": [best], "text": [f"{param}* = {best:.4g}"]}))
+        .mark_rule(strokeDash=[5, 3], color="#666")
+        .encode(y=y_value, tooltip="text:N")
+    )
+    end_tips = ["label:N", alt.Tooltip("step:Q", title="last finite step"), alt.Tooltip("value:Q", format=".4~g")]
+    end_base = alt.Chart(ends).encode(x=x, tooltip=end_tips).transform_filter(alt.datum.step <= step)
+    end_cross = end_base.mark_point(shape="cross", size=110, filled=True, color=DIVERGED_COLOUR, opacity=1)
+    last_step = int(frame["step"].max())
+    end_text = [  # the note sits on the side of the cross that has room
+        alt.Chart(ends[(ends["step"] > last_step / 2) == (align == "right")])
+        .mark_text(align=align, dx=dx, fontSize=11, color=DIVERGED_COLOUR)
+        .encode(x=x, y=alt.Y("note_value:Q", scale=window_scale, title=param), text="note:N", tooltip=end_tips)
+        .transform_filter(alt.datum.step <= step)
+        for align, dx in (("right", -9), ("left", 9))
+    ]
+    loss_panel = panel(
+        y_loss, f"{loss_name(minimum).capitalize()} against step", data, after=[end_cross.encode(y=y_loss)]
+    )
+    value_panel = panel(
+        y_value,
+        f"{param} against step",
+        values,
+        [optimum_rule],
+        [end_cross.encode(y=y_end), *end_text],
+        line_opacity=0.2,  # an lr near 2/L zigzags every step: faint lines, dots show the two branches
+    )
+    pad = alt.AutoSizeParams(type="pad", contains="padding")  # "fit" does not apply to concatenated views
+    return alt.hconcat(loss_panel, value_panel).add_params(step).properties(autosize=pad)

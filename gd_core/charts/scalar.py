@@ -1,0 +1,380 @@
+"""One-weight descent: the loss curve with tangent and step, A(k) and loss(k), and the tutorial's iteration table.
+
+Every per-step piece (tangent segment, step arrow, next point) is computed here for EVERY step as data; the
+browser keeps the rows of the step chosen on the slider, so scrubbing never reruns the server.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import torch
+
+from gd_core.charts.common import PALETTE, finite_rows, step_slider, thin_steps
+
+SEED_MINIMUM = -1.0  # Loss(A) = (3 + 3A)² is zero at A = −1
+CURVE_WIDTH, CURVE_HEIGHT = 440, 330
+SIDE_WIDTH, SIDE_HEIGHT = 330, 135
+FOLLOW_GROWTH = 10.0  # a run spreading this many times its first step's extent gets a view that follows
+MIN_MARGIN = 0.75  # at least this much of the curve on each side of the run
+TANGENT_HALF_PX = 100.0  # half-length of the drawn tangent, in screen pixels
+DOMAINS = "curve_view"  # the parameter holding the curve view's [x_lo, x_hi, y_lo, y_hi] for every step
+LARGEST = 1e300  # view bounds are clipped to ±this, so the spec stays finite near float64's limit
+GREY = "#8C8C8C"
+COLOURS = {"curve": PALETTE[0], "current": PALETTE[1], "tangent": PALETTE[2], "step": PALETTE[4], "earlier": GREY}
+EXACT = ".10~g"  # tooltip format: exact enough to check against the table
+# Axis labels: plain numbers (1,800, 0.05) in the middle range, exponent form (2e+11, 1e-32) outside it.
+LABELS = (
+    "format(datum.value, abs(datum.value) >= 1e5 || (abs(datum.value) < 1e-3 && datum.value != 0) ? '.2~e' : ',.6~r')"
+)
+Y_AXIS = alt.Axis(labelExpr=LABELS, minExtent=58, maxExtent=58)  # fixed width: no jumping as the domain follows
+
+
+# --- numbers --------------------------------------------------------------------------------------
+
+
+def iteration_table(frame: pd.DataFrame, param: str = "A") -> pd.DataFrame:
+    """The tutorial's spreadsheet, one row per step: step, A, f'(A), lr·f'(A), new A = A − lr·f'(A), loss."""
+    grad = frame[f"grad_{param}"].to_numpy(dtype=float)
+    lr = frame["lr"].to_numpy(dtype=float)
+    value = frame[param].to_numpy(dtype=float)
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled = lr * grad
+        new = value - scaled
+    return pd.DataFrame(
+        {
+            "step": frame["step"].to_numpy(dtype=int),
+            param: value,
+            f"f'({param})": grad,
+            f"lr·f'({param})": scaled,
+            f"new {param}": new,
+            "loss": frame["loss"].to_numpy(dtype=float),
+        }
+    )
+
+
+def derivative_check(frame: pd.DataFrame, hand_derivative, param: str = "A") -> pd.DataFrame:
+    """f'(A) by hand (the problem's formula) against torch autograd (the trajectory's grad), and their difference."""
+    value = torch.tensor(frame[param].to_numpy(dtype=np.float64, copy=True))
+    hand = hand_derivative(value).detach().cpu().numpy()
+    autograd = frame[f"grad_{param}"].to_numpy(dtype=float)
+    steps = frame["step"].to_numpy(dtype=int)
+    return pd.DataFrame({"step": steps, param: value.numpy(), "by hand": hand, "by torch autograd": autograd}).assign(
+        difference=lambda d: d["by torch autograd"] - d["by hand"]
+    )
+
+
+@dataclass(frozen=True)
+class Regime:
+    """How gradient descent behaves on a quadratic: A_k − A* = factor^k · (A_0 − A*), factor = 1 − lr·f''."""
+
+    kind: str  # "diverged", "diverges", "oscillates", "one_step", "converges", "converges_alternating"
+    factor: float
+
+
+def quadratic_regime(lr: float, critical_lr: float, diverged_at: int | None, tol: float = 1e-9) -> Regime:
+    """The regime from the contraction factor 1 − lr·f'' = 1 − 2·lr/critical_lr (for the seed: 1 − 18·lr)."""
+    factor = 1.0 - 2.0 * lr / critical_lr if math.isfinite(critical_lr) else 1.0
+    if diverged_at is not None:
+        kind = "diverged"
+    elif math.isclose(abs(factor), 1.0, abs_tol=tol) and factor < 0:
+        kind = "oscillates"
+    elif abs(factor) > 1:
+        kind = "diverges"
+    elif math.isclose(factor, 0.0, abs_tol=tol):
+        kind = "one_step"
+    else:
+        kind = "converges" if factor > 0 else "converges_alternating"
+    return Regime(kind, factor)
+
+
+def step_windows(frame: pd.DataFrame, param: str = "A", minimum: float | None = None) -> pd.DataFrame:
+    """Per step k, the A-interval the curve view shows, with margin.
+
+    A run that stays within FOLLOW_GROWTH times the extent of its first step gets one view of the whole run
+    for every step. One that travels further (a diverging run) gets A_0 … A_k, A_{k+1}: a view that widens as
+    the slider moves, so its early steps stay visible. The minimum, when known, is kept in the middle.
+    """
+    value = frame[param].to_numpy(dtype=float)
+    with np.errstate(over="ignore", invalid="ignore"):
+        landing = value - frame["lr"].to_numpy(dtype=float) * frame[f"grad_{param}"].to_numpy(dtype=float)
+    landing = np.where(np.isfinite(landing), landing, value)
+    lo = np.minimum(np.minimum.accumulate(value), landing)
+    hi = np.maximum(np.maximum.accumulate(value), landing)
+    if minimum is not None:  # centre the minimum so the bowl looks symmetric
+        lo, hi = np.minimum(lo, 2 * minimum - hi), np.maximum(hi, 2 * minimum - lo)
+        lo, hi = np.minimum(lo, minimum), np.maximum(hi, minimum)
+    if len(value) and not hi[-1] - lo[-1] > FOLLOW_GROWTH * (hi[0] - lo[0]):
+        lo, hi = np.full_like(lo, lo[-1]), np.full_like(hi, hi[-1])
+    margin = np.maximum(0.12 * (hi - lo), MIN_MARGIN)
+    return pd.DataFrame({"step": frame["step"].to_numpy(dtype=int), "x_lo": lo - margin, "x_hi": hi + margin})
+
+
+def curve_ranges(windows: pd.DataFrame, growth: float = 2.0) -> list[tuple[float, float]]:
+    """The few intervals to sample the loss curve on so every step's window has ≥ 1/growth of a grid's points."""
+    ranges: list[tuple[float, float]] = []
+    for lo, hi in zip(windows["x_lo"], windows["x_hi"], strict=True):
+        if not ranges or hi - lo > growth * (ranges[-1][1] - ranges[-1][0]):
+            ranges.append((float(lo), float(hi)))
+    if len(windows) and ranges[-1] != (windows["x_lo"].iloc[-1], windows["x_hi"].iloc[-1]):
+        ranges.append((float(windows["x_lo"].iloc[-1]), float(windows["x_hi"].iloc[-1])))
+    return ranges
+
+
+# --- chart data -----------------------------------------------------------------------------------
+
+
+def _views(points: pd.DataFrame, windows: pd.DataFrame, curve: pd.DataFrame) -> pd.DataFrame:
+    """Per shown step: the curve view's x and y domains and the height of the step arrow.
+
+    y runs from the bottom of the curve inside the window to a bit above the highest loss visited so far
+    (including the landing point), so a diverging run never flattens the picture and nothing is infinite.
+    When the x-window never changes, neither does y: the whole run's losses set it.
+    """
+    views = points[["step"]].merge(windows, on="step", how="left")
+    visited = points["loss"].to_numpy(dtype=float)
+    landing = points["loss"].shift(-1).to_numpy(dtype=float)  # the next shown row (stride 1: the next step)
+    top, low = np.fmax(np.maximum.accumulate(visited), landing), np.minimum.accumulate(visited)
+    if views["x_lo"].nunique() <= 1 and views["x_hi"].nunique() <= 1:
+        top, low = np.full_like(top, visited.max()), np.full_like(low, visited.min())
+    curve = curve.sort_values("a")
+    a, loss = curve["a"].to_numpy(dtype=float), curve["loss"].to_numpy(dtype=float)
+    bottom = np.empty(len(views))
+    for i, (lo, hi) in enumerate(zip(views["x_lo"], views["x_hi"], strict=True)):
+        inside = loss[np.searchsorted(a, lo) : np.searchsorted(a, hi, side="right")]
+        bottom[i] = min(inside.min(), low[i]) if len(inside) else low[i]
+        if not top[i] - bottom[i] > 1e-12 * (1 + abs(top[i])) and len(inside):
+            top[i] = inside.max()  # a run sitting still at the bottom: show the curve around it
+    with np.errstate(over="ignore", invalid="ignore"):
+        span = np.where(top - bottom > 1e-12 * (1 + np.abs(top)), top - bottom, 1.0)
+        views = views.assign(y_lo=bottom - 0.18 * span, y_hi=top + 0.22 * span, base=bottom - 0.11 * span)
+    columns = ["x_lo", "x_hi", "y_lo", "y_hi", "base"]
+    return views.assign(**{c: views[c].clip(-LARGEST, LARGEST).fillna(0.0) for c in columns})  # strict JSON
+
+
+def _step_pieces(points: pd.DataFrame, views: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per step: the tangent segment (a fixed length on screen) and the step arrow A_k → A_k − lr·f'(A_k)."""
+    a, loss, slope, lr = (points[c].to_numpy(dtype=float) for c in ("a", "loss", "slope", "lr"))
+    steps = points["step"].to_numpy()
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        px_per_a = CURVE_WIDTH / (views["x_hi"] - views["x_lo"]).to_numpy()
+        px_per_loss = CURVE_HEIGHT / (views["y_hi"] - views["y_lo"]).to_numpy()
+        half = TANGENT_HALF_PX / np.hypot(px_per_a, slope * px_per_loss)  # tangent half-width in units of A
+        tangent = pd.DataFrame(
+            {"step": steps, "a_lo": a - half, "a_hi": a + half, "loss_lo": loss - slope * half}
+        ).assign(loss_hi=loss + slope * half, slope=slope)
+        move = -lr * slope
+        arrows = pd.DataFrame(
+            {
+                "step": steps,
+                "a": a,
+                "loss": loss,
+                "a_next": a + move,
+                "a_mid": a + move / 2,
+                "move": move,
+                "base": views["base"].to_numpy(),
+                "angle": np.where(move >= 0, 90.0, 270.0),
+                "label": [f"−lr·f′ = {m:.4g}" for m in move],
+            }
+        )
+    return finite_rows(tangent), finite_rows(arrows)
+
+
+def decade_ticks(values: pd.Series, most: int = 6) -> list[float]:
+    """Powers of ten spanning positive `values`, every 1, 2, 5, 10, … decades so that at most `most` remain."""
+    low = math.floor(math.log10(values.min()))
+    high = math.ceil(math.log10(values.max()))
+    every = next(k for k in (1, 2, 5, 10, 20, 50, 100, 1000) if (high - low) // k + 1 <= most)
+    return [10.0**e for e in range(low, high + 1) if e % every == 0]
+
+
+def legend_labels(param: str) -> dict[str, str]:
+    """What each colour in the loss-curve view means, in the problem's own variable name."""
+    return {
+        "curve": f"Loss({param})",
+        "current": f"{param}ₖ at the chosen step",
+        "tangent": f"tangent, slope f′({param}ₖ)",
+        "step": f"step −lr·f′({param}ₖ), landing at {param}ₖ₊₁",
+        "earlier": "earlier steps",
+    }
+
+
+def _colourer(param: str):
+    """colour(chart, role): the chart with a constant colour that also makes an entry in the view's legend."""
+    labels = legend_labels(param)
+    scale = alt.Scale(domain=list(labels.values()), range=[COLOURS[role] for role in labels])
+    legend = alt.Legend(title=None, orient="top", direction="horizontal", columns=3, symbolSize=110)
+    legend.labelFontSize, legend.labelColor = 13, "#1B1F24"
+
+    def colour(chart: alt.Chart, role: str) -> alt.Chart:
+        return chart.transform_calculate(role=json.dumps(labels[role])).encode(
+            color=alt.Color("role:N", scale=scale, legend=legend)
+        )
+
+    return colour
+
+
+# --- charts ---------------------------------------------------------------------------------------
+
+
+def curve_view(
+    points: pd.DataFrame, curve: pd.DataFrame, views: pd.DataFrame, step: alt.Parameter, stride: int, param: str
+) -> alt.LayerChart:
+    """The loss curve with the current point, its tangent, the step to the next point, and the faded path.
+
+    The x and y domains follow the slider: `views` holds them per step, shipped as one array parameter.
+    """
+    colour = _colourer(param)
+    tangent, arrows = _step_pieces(points, views)
+    landing = points.assign(step=points["step"] - 1)[lambda d: d["step"] >= 0]
+    index = f"{DOMAINS}[floor({step.name} / {stride})]"
+    x = alt.X(
+        "a:Q",
+        title=param,
+        scale=alt.Scale(domain=[alt.ExprRef(f"{index}[{i}]") for i in (0, 1)], nice=False),
+        axis=alt.Axis(labelExpr=LABELS),
+    )
+    y = alt.Y(
+        "loss:Q",
+        title=f"Loss({param})",
+        scale=alt.Scale(domain=[alt.ExprRef(f"{index}[{i}]") for i in (2, 3)], nice=False, zero=False),
+        axis=Y_AXIS,
+    )
+    tip = [alt.Tooltip("step:Q"), alt.Tooltip("a:Q", title=param, format=EXACT)]
+    tip += [alt.Tooltip("loss:Q", format=EXACT), alt.Tooltip("slope:Q", title=f"f′({param})", format=EXACT)]
+    now = alt.datum.step == step
+
+    curve_tip = [alt.Tooltip("a:Q", title=param, format=EXACT), alt.Tooltip("loss:Q", format=EXACT)]
+    loss_curve = colour(alt.Chart(curve).mark_line(clip=True, strokeWidth=2.5).encode(x, y, tooltip=curve_tip), "curve")
+    on_curve = alt.Chart(points).encode(x, y, tooltip=tip)
+    path = on_curve.mark_line(clip=True, strokeDash=[3, 3], strokeWidth=1, color=GREY).transform_filter(
+        alt.datum.step <= step
+    )
+    earlier = colour(on_curve.mark_circle(clip=True, size=55, opacity=0.55), "earlier").transform_filter(
+        alt.datum.step < step
+    )
+    drops = (  # dashed verticals from the current point and from where it lands, down to the step arrow
+        alt.Chart(
+            pd.concat([arrows, landing.merge(arrows[["step", "base"]], on="step")])[["step", "a", "loss", "base"]]
+        )
+        .mark_rule(clip=True, strokeDash=[4, 3], color=GREY)
+        .encode(x, y, y2="base:Q")
+        .transform_filter(now)
+    )
+    tangent_line = colour(
+        alt.Chart(tangent)
+        .mark_rule(clip=True, strokeWidth=3)
+        .encode(
+            x="a_lo:Q",
+            x2="a_hi:Q",
+            y="loss_lo:Q",
+            y2="loss_hi:Q",
+            tooltip=[alt.Tooltip("step:Q"), alt.Tooltip("slope:Q", title="slope f′", format=EXACT)],
+        ),
+        "tangent",
+    ).transform_filter(now)
+    arrow = alt.Chart(arrows).transform_filter(now)
+    arrow_tip = [alt.Tooltip("step:Q"), alt.Tooltip("move:Q", title="−lr·f′", format=EXACT)]
+    arrow_tip += [alt.Tooltip("a_next:Q", title=f"new {param}", format=EXACT)]
+    arrow_shaft = colour(
+        arrow.mark_rule(clip=True, strokeWidth=3).encode(x="a:Q", x2="a_next:Q", y="base:Q", tooltip=arrow_tip), "step"
+    )
+    arrow_head = arrow.mark_point(shape="triangle", filled=True, size=170, opacity=1, clip=True).encode(
+        x="a_next:Q", y="base:Q", angle=alt.Angle("angle:Q", scale=None), tooltip=arrow_tip
+    )
+    arrow_head = colour(arrow_head, "step")
+    arrow_label = arrow.mark_text(dy=-12, fontSize=13, fontWeight="bold", clip=True, color=COLOURS["step"]).encode(
+        x="a_mid:Q", y="base:Q", text="label:N"
+    )
+    landing_tip = [alt.Tooltip("a:Q", title=f"new {param}", format=EXACT), alt.Tooltip("loss:Q", format=EXACT)]
+    landed = alt.Chart(landing).mark_point(clip=True, size=130, strokeWidth=2.5, filled=False, opacity=1)
+    landed = colour(landed.encode(x, y, tooltip=landing_tip), "step").transform_filter(now)
+    current = on_curve.mark_circle(clip=True, size=200, opacity=1, stroke="white", strokeWidth=1.5)
+    current = colour(current, "current").transform_filter(now)
+    layers = [loss_curve, path, earlier, drops, tangent_line, arrow_shaft, arrow_head, arrow_label, landed, current]
+    return alt.layer(*layers).properties(
+        width=CURVE_WIDTH,
+        height=CURVE_HEIGHT,
+        title=f"Loss({param}): the tangent at {param}ₖ and the step it gives",
+    )
+
+
+def _series_view(points: pd.DataFrame, field: str, title: str, step: alt.Parameter, y: alt.Y, rule=None):
+    """One quantity against step: the whole run faint, the part up to the slider bright, the current value marked."""
+    last = max(int(points["step"].max()), 1)
+    axis = alt.Axis(format="d", tickMinStep=1)
+    x = alt.X("step:Q", title="step k", scale=alt.Scale(domain=[0, last], nice=False, padding=8), axis=axis)
+    tip = [alt.Tooltip("step:Q"), alt.Tooltip(f"{field}:Q", title=title, format=EXACT)]
+    base = alt.Chart(points).encode(x, y, tooltip=tip)
+    layers = [
+        base.mark_line(clip=True, color=GREY, opacity=0.45, strokeWidth=1.5),
+        base.mark_line(
+            clip=True, color=PALETTE[0], strokeWidth=2.5, point=alt.OverlayMarkDef(size=18)
+        ).transform_filter(alt.datum.step <= step),
+        alt.Chart(points).mark_rule(color=GREY, strokeDash=[2, 2]).encode(x).transform_filter(alt.datum.step == step),
+        base.mark_circle(clip=True, size=110, color=PALETTE[1], opacity=1).transform_filter(alt.datum.step == step),
+    ]
+    if rule is not None:
+        layers.insert(0, rule)
+    return alt.layer(*layers).properties(width=SIDE_WIDTH, height=SIDE_HEIGHT)
+
+
+def one_weight_chart(
+    frame: pd.DataFrame,
+    curve: pd.DataFrame,
+    param: str = "A",
+    *,
+    minimum: float | None = None,
+    value: int = 0,
+) -> alt.HConcatChart:
+    """The page's composite: the loss curve view beside A(k) and loss(k), all driven by one step slider."""
+    frame = finite_rows(frame)
+    windows = step_windows(frame, param, minimum)
+    points, stride = thin_steps(frame, 400)
+    points = points.rename(columns={param: "a", f"grad_{param}": "slope"})[["step", "lr", "a", "loss", "slope"]]
+    points = points.reset_index(drop=True)
+    curve = finite_rows(curve.rename(columns={param: "a"})[["a", "loss"]])
+    views = _views(points, windows, curve)
+    step = step_slider(int(points["step"].max()), stride=stride, value=value)
+
+    rule = None
+    a_y = alt.Y("a:Q", title=f"{param}ₖ", scale=alt.Scale(zero=False, padding=10), axis=Y_AXIS)
+    if minimum is not None:
+        marker = pd.DataFrame({"a": [minimum], "label": [f"minimum {param} = {minimum:g}".replace("-", "−")]})
+        rule = alt.Chart(marker).mark_rule(color=PALETTE[2], strokeDash=[6, 4], strokeWidth=2).encode(y="a:Q")
+        rule += (
+            alt.Chart(marker)
+            .mark_text(align="right", dy=-7, color=PALETTE[2], fontSize=12)
+            .encode(y="a:Q", x=alt.value(SIDE_WIDTH - 4), text="label:N")
+        )
+    a_view = _series_view(points, "a", param, step, a_y, rule).properties(title=f"{param}ₖ against step")
+
+    losses = points["loss"].to_numpy(dtype=float)
+    positive = losses[losses > 0]
+    title, scale = "Loss against step", alt.Scale(zero=False, padding=10)
+    if len(positive) and (losses >= 0).all() and losses.max() > 100 * positive.min():  # log scale, zeros at a floor
+        floor = max(10.0 ** (math.floor(math.log10(positive.min())) - 1), 1e-300)
+        points = points.assign(loss_shown=np.maximum(losses, floor))
+        title += f" (log scale; 0 drawn at {floor:.0e})" if (losses == 0).any() else " (log scale)"
+        scale = alt.Scale(type="log", nice=True, padding=10)
+        axis = alt.Axis(labelExpr=LABELS, minExtent=58, maxExtent=58, values=decade_ticks(points["loss_shown"]))
+    else:
+        points, axis = points.assign(loss_shown=losses), Y_AXIS
+    loss_y = alt.Y("loss_shown:Q", title="loss", scale=scale, axis=axis)
+    loss_view = _series_view(points, "loss", "loss", step, loss_y).properties(title=title)
+
+    on_grid = views[views["step"] % stride == 0][["x_lo", "x_hi", "y_lo", "y_hi"]]
+    domains = alt.param(name=DOMAINS, value=on_grid.to_numpy().tolist())
+    chart = (
+        alt.hconcat(curve_view(points, curve, views, step, stride, param), alt.vconcat(a_view, loss_view, spacing=28))
+        .properties(spacing=36, autosize=alt.AutoSizeParams(type="pad", contains="padding"))  # "fit": concat warns
+        .configure_axis(labelFontSize=12, titleFontSize=13)
+        .configure_title(fontSize=14, anchor="start")
+    )
+    chart.params = [step.param, domains.param]  # set, not add_params(), which deep-copies every view (~1 s here)
+    return chart

@@ -1,0 +1,91 @@
+"""2 · Fitting a line: slope and bias descend the mean squared error together."""
+
+import pandas as pd
+import streamlit as st
+
+from gd_core.charts import regression
+from ui import data_controls as dc
+from ui import settings
+
+s = settings.current()
+st.title("2 · Fitting a line")
+st.markdown(
+    "Now the model is a line, **ŷ = w·x + b**, with two weights: the slope *w* and the bias *b*. The loss is the "
+    "**mean squared error** over all the points. Each step moves (w, b) against the gradient, so the point "
+    "walks downhill on the loss surface while the line swings into place over the data."
+)
+
+data_column, descent_column = st.columns(2, gap="large")
+with data_column.container(border=True):
+    st.markdown("**Data**")
+    data = dc.data_controls()
+with descent_column.container(border=True):
+    st.markdown("**Descent**")
+    lr = dc.lr_control("line_lr", dc.critical_lr(data, s.device))
+    steps = dc.remembered(st.slider, "Steps", key="line_steps", default=100, min_value=1, max_value=1000)
+    left, right = st.columns(2)
+    start = {"min_value": -1000.0, "max_value": 1000.0, "step": 0.5, "format": "%g"}
+    w0 = dc.remembered(left.number_input, "Start slope w₀", key="line_w0", default=0.0, **start)
+    b0 = dc.remembered(right.number_input, "Start bias b₀", key="line_b0", default=0.0, **start)
+
+if data is None:
+    st.info("Fix the data above to continue: the lesson picks up as soon as there is a line to fit.", icon="ℹ️")
+    st.stop()
+
+loss_column, grad_column = st.columns(2)
+loss_column.latex(r"\mathrm{MSE}(w, b) = \frac{1}{n}\sum_{i=1}^{n} \left(w\,x_i + b - y_i\right)^2")
+loss_column.latex(
+    r"w \leftarrow w - \mathrm{lr}\cdot\frac{\partial\,\mathrm{MSE}}{\partial w},\qquad "
+    r"b \leftarrow b - \mathrm{lr}\cdot\frac{\partial\,\mathrm{MSE}}{\partial b}"
+)
+grad_column.latex(r"\frac{\partial\,\mathrm{MSE}}{\partial w} = \frac{2}{n}\sum_{i=1}^{n}(w\,x_i + b - y_i)\,x_i")
+grad_column.latex(r"\frac{\partial\,\mathrm{MSE}}{\partial b} = \frac{2}{n}\sum_{i=1}^{n}(w\,x_i + b - y_i)")
+
+try:
+    frame, summary = dc.descent(data, lr=lr, steps=steps, start=(w0, b0), device=s.device)
+except ValueError as error:
+    dc.show_error(error)
+    st.stop()
+w_star, b_star, best = dc.optimum(data)
+ranges = regression.surface_ranges(frame, (w_star, b_star))
+surface = dc.surface(data, ranges, 50, s.device)
+names = data.dataset.x_name, data.dataset.y_name
+st.altair_chart(regression.fit_chart(data.frame, frame, surface, (w_star, b_star, best), *names))
+st.caption(
+    f"Drag **step** under the chart to replay the descent ({data.label}). Dashed black: the least-squares line, "
+    "the best any step can reach. The surface is shaded by MSE on a log scale (lighter is lower)."
+)
+
+final = frame.iloc[-1]
+diverged_at = summary["diverged_at"].iloc[0]
+if pd.notna(diverged_at):
+    st.error(
+        f"Diverged at step {int(diverged_at)}: with lr = {lr:g} every step overshoots the valley by more than the "
+        f"last, and the loss exploded. Pick a learning rate below the critical one.",
+        icon="💥",
+    )
+elif best > 0 and final["loss"] > 1.001 * best:
+    st.info(
+        f"Not there yet: after {int(final['step'])} steps the MSE is {final['loss'] / best - 1:.1%} above the best "
+        "line's. More steps, or a larger learning rate below the critical one, get closer.",
+        icon="🐢",
+    )
+results = pd.DataFrame(
+    {
+        "": [f"gradient descent, step {int(final['step'])}", "least squares (closed form)"],
+        "slope w": [final["w"], w_star],
+        "bias b": [final["b"], b_star],
+        "MSE": [final["loss"], best],
+    }
+)
+number = st.column_config.NumberColumn(format="%.6f")
+st.dataframe(results, hide_index=True, column_config={"slope w": number, "bias b": number, "MSE": number})
+st.download_button(
+    "Download every step (CSV)",
+    dc.trajectory_csv(frame),
+    file_name="fitting-a-line.csv",
+    mime="text/csv",
+    icon="⬇️",
+    key="line_download",
+)
+st.caption(f"Computed on **{s.resolved.label}**.")

@@ -1,0 +1,107 @@
+"""3 · Minibatches: the same line fit, each step on a random batch of the points."""
+
+import pandas as pd
+import streamlit as st
+
+import gd_core as gd
+from gd_core.charts import regression
+from ui import data_controls as dc
+from ui import settings
+
+MAX_PAGE_STEPS = 10_000  # keeps both runs within a few seconds (fewer for big uploads: a full step reads all n)
+
+s = settings.current()
+st.title("3 · Minibatches")
+st.markdown(
+    "A full gradient reads **every** point before each step. A **minibatch** step reads only a random batch of "
+    "*B* points: each step is *n/B* times cheaper, and its gradient is a noisy estimate of the full one. "
+    "Each epoch shuffles the points and deals them out in batches, so one **epoch** (one pass over the data) "
+    "is ⌈n/B⌉ **iterations** (steps)."
+)
+
+data_column, descent_column = st.columns(2, gap="large")
+with data_column.container(border=True):
+    st.markdown("**Data**")
+    data = dc.data_controls()
+with descent_column.container(border=True):
+    st.markdown("**Descent**")
+    lr = dc.lr_control("mini_lr", dc.critical_lr(data, s.device))
+    left, right = st.columns(2)
+    batch_size = dc.remembered(
+        left.number_input, "Batch size B", key="mini_batch", default=10, min_value=1, max_value=1_000_000
+    )
+    epochs = dc.remembered(right.slider, "Epochs", key="mini_epochs", default=5, min_value=1, max_value=50)
+    if data is not None and batch_size > data.dataset.n:
+        st.caption(f"ℹ️ B = {batch_size:,} is more than the {data.dataset.n:,} points: using B = n (full batch).")
+        batch_size = data.dataset.n
+
+if data is None:
+    st.info("Fix the data above to continue: the lesson picks up as soon as there is a line to fit.", icon="ℹ️")
+    st.stop()
+
+n = data.dataset.n
+per_epoch = gd.steps_per_epoch(n, batch_size)
+steps = epochs * per_epoch
+limit = max(100, min(MAX_PAGE_STEPS, 200_000_000 // n))  # a full-batch step reads all n points
+if steps > limit:
+    steps = limit if limit < per_epoch else limit - limit % per_epoch
+    epochs = steps / per_epoch
+    st.warning(f"That many steps would be slow here: running {steps:,} steps ({epochs:.3g} epochs) instead.")
+try:
+    full, full_summary = dc.descent(data, lr=lr, steps=steps, device=s.device)
+    mini, mini_summary = dc.descent(data, lr=lr, steps=steps, batch_size=batch_size, seed=s.seed, device=s.device)
+except ValueError as error:
+    dc.show_error(error)
+    st.stop()
+mini = regression.with_minibatch_columns(mini, per_epoch)
+membership = dc.batch_membership(n, batch_size, steps + 1, s.seed)
+w_star, b_star, best = dc.optimum(data)
+surface = dc.surface(data, regression.surface_ranges(pd.concat([full, mini]), (w_star, b_star)), 50, s.device)
+chart = regression.minibatch_chart(
+    data.frame, full, mini, membership, surface, (w_star, b_star, best), lr, data.dataset.x_name, data.dataset.y_name
+)
+st.altair_chart(chart)
+st.caption(
+    f"Drag **step** under the chart ({data.label}). Blue: full-batch descent; vermilion: minibatch descent with "
+    f"B = {batch_size:,}, both with lr = {lr:g} and the same {steps:,} steps from (0, 0). Lower right: the step each "
+    "takes from the current point (−lr × gradient), the longer arrow scaled to unit length."
+)
+
+for name, summary in (("Full-batch", full_summary), ("Minibatch", mini_summary)):
+    if pd.notna(diverged_at := summary["diverged_at"].iloc[0]):
+        st.error(f"{name} descent diverged at step {int(diverged_at)}: lower the learning rate.", icon="💥")
+costs, noise = st.columns([3, 2], gap="large")
+with costs:
+    st.markdown(
+        f"**Iterations vs epochs.** {n:,} points in batches of {batch_size:,} make **{per_epoch:,} iterations per "
+        f"epoch**; {epochs:g} epoch(s) = **{steps:,} steps**. Each minibatch step reads {batch_size:,} of {n:,} "
+        f"points, **{batch_size / n:.3g}** of the cost of a full-batch step."
+    )
+    table = regression.comparison(full, mini, n, batch_size)
+    st.dataframe(
+        table,
+        hide_index=True,
+        column_config={
+            "points read": st.column_config.NumberColumn("points read for gradients", format="localized"),
+            "final loss (all data)": st.column_config.NumberColumn(format="%.6f"),
+        },
+    )
+with noise:
+    spread = regression.gradient_noise(mini)
+    st.markdown(
+        "**The price is noise.** A batch gradient only estimates the full one."
+    ) if spread.empty else st.markdown(
+        "**The price is noise.** How far a batch gradient points from the full one (median |g_batch − g_full| / "
+        f"|g_full|): **{spread.iloc[0]:.0%}** in the first epoch, **{spread.iloc[-1]:.0%}** in the last. Near the "
+        "minimum the full gradient shrinks but the batch noise does not, so minibatch descent keeps jittering "
+        "around ★ unless the batch grows or the learning rate shrinks."
+    )
+st.download_button(
+    "Download every step of both runs (CSV)",
+    dc.trajectory_csv(pd.concat([full.assign(method="full batch"), mini.assign(method="minibatch")])),
+    file_name="minibatches.csv",
+    mime="text/csv",
+    icon="⬇️",
+    key="mini_download",
+)
+st.caption(f"Computed on **{s.resolved.label}**.")

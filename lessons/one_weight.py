@@ -1,0 +1,78 @@
+"""Page 1 · One weight: the tutorial's loss (3 + 3A)², one gradient step at a time."""
+
+import streamlit as st
+
+from gd_core.charts import scalar
+from ui import one_weight as ow
+from ui import settings
+
+s = settings.current()
+st.title("1 · One weight")
+st.markdown(
+    "The model is a line through the origin, **y = A·x**, and there is one data point, (x, y) = (−3, 3). "
+    "Its squared error is a parabola in A with its bottom at **A = −1**. Gradient descent starts from a guess "
+    "A₀, reads the slope of the tangent there, f′(A), and steps against it, scaled by the learning rate."
+)
+
+formulas, own = st.columns([3, 2], gap="large")
+with own:
+    text = ow.loss_text()
+p = ow.problem_for(text).param_names[0]
+
+lr_column, start_column, steps_column = st.columns(3, gap="large")
+lr = lr_column.select_slider(
+    "Learning rate lr (log scale)",
+    options=ow.LR_OPTIONS,
+    value=0.05,
+    format_func=ow.format_lr,
+    key="w1_lr",
+    help="Above 1/9 the tutorial's loss diverges; 1/9 oscillates forever; 1/18 lands in one step.",
+)
+start = start_column.number_input(
+    f"Start {p}₀", min_value=-50.0, max_value=50.0, value=-4.0, step=0.5, format="%g", key="w1_start"
+)
+steps = steps_column.slider("Number of steps", min_value=1, max_value=200, value=20, key="w1_steps")
+
+with own:
+    text, result = ow.run_or_fall_back(text, float(lr), int(steps), float(start), s.device)
+problem, p = ow.problem_for(text), result["param"]
+with formulas:
+    if problem.hand_derivative is not None:
+        st.latex(problem.latex)
+        st.latex(problem.derivative_latex)
+    else:
+        st.latex(r"\mathrm{Loss}(a) = " + problem.latex)
+        st.caption("For a typed-in loss, f′(a) comes from torch autograd only (no hand derivative).")
+    st.latex(rf"{p}_{{k+1}} = {p}_k - \mathrm{{lr}}\cdot f'({p}_k)")
+
+ow.show_status(result, float(lr))
+st.markdown("**The first step, with the numbers in:**")
+st.latex(ow.update_latex(result["table"], 0, float(lr), p, result["check"] is not None))
+
+st.altair_chart(scalar.one_weight_chart(result["frame"], result["curve"], p, minimum=result["minimum"], value=0))
+st.caption(
+    f"Drag **step** under the chart to walk through the run: the green tangent's slope is f′({p}ₖ), the orange "
+    f"arrow is the step −lr·f′({p}ₖ), and the hollow circle is where it lands. Computed with torch on "
+    f"{result['device']}."
+)
+
+st.subheader("Step by step")
+ow.step_details(result, float(lr))
+
+st.subheader("The iteration table")
+st.caption("Like the tutorial's spreadsheet: every step of the run, with full precision in the CSV.")
+table = result["table"]
+number = st.column_config.NumberColumn(format="%.8g")
+st.dataframe(
+    table,
+    hide_index=True,
+    column_config={column: number for column in table.columns if column != "step"},
+    height="content" if len(table) <= 12 else 460,
+)
+st.download_button(
+    "Download the table as CSV",
+    table.to_csv(index=False).encode("utf-8"),
+    file_name="one_weight_iterations.csv",
+    mime="text/csv",
+    key="w1_csv",
+)

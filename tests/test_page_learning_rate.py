@@ -1,0 +1,224 @@
+"""Page 4, learning rate and divergence: the regimes split at 1/L and 2/L, and the page survives every control."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from pagetools import assert_charts_clean, assert_no_exception, charts, run_page
+
+import gd_core as gd
+from gd_core import regimes
+from gd_core.charts import rates, step_slider, strict_spec
+
+PAGE = "lessons/learning_rate.py"
+
+
+def metric(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def line_page():
+    at = run_page(PAGE)
+    at.radio(key="w4_problem").set_value("line").run()
+    return at
+
+
+def frames_with(at, column: str) -> list[pd.DataFrame]:
+    """Every chart data set that has `column`."""
+    return [frame for _, datasets in charts(at) for frame in datasets.values() if column in frame.columns]
+
+
+def rerun_clean(at, minimum: int = 2):
+    at.run()
+    assert_no_exception(at)
+    assert not at.error, [e.value for e in at.error]
+    assert_charts_clean(at, minimum)
+
+
+# --- the regime helper ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lr", "expected"),
+    [(0.01, "steady"), (1 / 18, "one step"), (0.1, "overshooting"), (1 / 9, "oscillating"), (0.12, "diverging")],
+)
+def test_seed_learning_rates_fall_in_the_tutorials_regimes(lr, expected):
+    curvature = gd.hessian_eigenvalues(gd.seed_problem())[-1]  # 18 from autograd, up to rounding
+    assert regimes.regime(lr, curvature) == expected
+
+
+BOUNDARY_CASES = [(1e-6, "steady"), (0.999, "steady"), (1.0, "one step"), (1.001, "overshooting")]
+BOUNDARY_CASES += [(1.999, "overshooting"), (2.0, "oscillating"), (2.001, "diverging"), (1e6, "diverging")]
+
+
+@pytest.mark.parametrize(("lr_times_l", "expected"), BOUNDARY_CASES)
+def test_regime_boundaries_sit_at_one_and_two_over_L(lr_times_l, expected):
+    curvature = 6.852
+    assert regimes.regime(lr_times_l / curvature, curvature) == expected
+    assert regimes.contraction(lr_times_l / curvature, curvature) == pytest.approx(1 - lr_times_l)
+
+
+def test_regime_bands_split_the_range_at_one_and_two_over_L():
+    bands = rates.regime_bands(1e-4, 10.0, 18.0)
+    assert list(bands["regime"]) == ["steady", "overshooting", "diverging"]
+    assert bands["start"].tolist() == pytest.approx([1e-4, 1 / 18, 1 / 9])
+    assert bands["end"].tolist() == pytest.approx([1 / 18, 1 / 9, 10.0])
+    assert list(rates.regime_bands(1e-4, 0.05, 18.0)["regime"]) == ["steady"]
+
+
+def test_quadratic_minimum_matches_closed_forms_and_excess_loss_is_loss_minus_minimum():
+    optimum, minimum, _ = regimes.quadratic_minimum(gd.seed_problem())
+    assert optimum == pytest.approx((-1.0,)) and minimum == pytest.approx(0.0, abs=1e-24)
+    data = gd.synthetic(n=57, slope=-1.5, intercept=2.0, noise=0.7, seed=3)
+    problem = gd.LinearRegression(data.x, data.y)
+    optimum, minimum, hessian = regimes.quadratic_minimum(problem)
+    assert optimum == pytest.approx(problem.least_squares(), rel=1e-12)
+    x = np.column_stack([data.x, np.ones(data.n)])
+    w, *_ = np.linalg.lstsq(x, data.y, rcond=None)
+    assert minimum == pytest.approx(np.mean((x @ w - data.y) ** 2), rel=1e-12)
+    theta = np.array([[0.3, -2.0], [4.0, 1.0]])
+    direct = [np.mean((x @ t - data.y) ** 2) - minimum for t in theta]
+    assert regimes.excess_loss(theta, optimum, hessian) == pytest.approx(direct, rel=1e-10)
+
+
+@pytest.mark.parametrize("steps", [10, 100, 400, 990, 1000])
+def test_display_stride_is_odd_divides_the_steps_and_keeps_at_most_about_400_points(steps):
+    stride = rates.display_stride(steps)
+    assert stride % 2 == 1 and steps % stride == 0 and steps / stride <= 400
+
+
+def test_thinned_run_at_two_over_L_still_oscillates_and_keeps_each_runs_last_step():
+    run = gd.sweep(gd.seed_problem(), lrs=[1 / 9, 0.12], steps=1000, start=-4)
+    shown = rates.thin_runs(run.frame, rates.display_stride(1000))
+    oscillating = shown[shown["run"] == 0]
+    assert oscillating["step"].iloc[-1] == 1000
+    assert set(np.round(oscillating["A"], 9)) == {-4.0, 2.0}  # both branches survive the thinning
+    assert np.all(np.diff(np.sign(oscillating["A"] + 1)) != 0)
+    diverged = shown[shown["run"] == 1]
+    assert diverged["step"].iloc[-1] == run.summary["diverged_at"].iloc[1] - 1
+
+
+@pytest.mark.parametrize("kind", ["seed", "line"])
+def test_charts_stay_clean_for_every_lr_from_1e_minus_4_to_10(kind):
+    if kind == "seed":
+        problem, start = gd.seed_problem(), (-4.0,)
+    else:
+        data = gd.synthetic(seed=0)
+        problem, start = gd.LinearRegression(data.x, data.y), (0.0, 0.0)
+    optimum, minimum, hessian = regimes.quadratic_minimum(problem)
+    curvature = gd.hessian_eigenvalues(problem)[-1]
+    lrs = np.geomspace(1e-4, 10, 128)
+    run = gd.sweep(problem, lrs=lrs, steps=300, start=start)
+    table = rates.run_table(run.summary, curvature, optimum, hessian)
+    assert table["diverged_at"].notna().to_numpy().tolist() == (lrs > 2 / curvature).tolist()
+    sweep = rates.sweep_chart(table, curvature, (lrs[0], lrs[-1]), 300, minimum)
+    json.dumps(strict_spec(sweep), allow_nan=False)  # strict_spec raises on NaN / Infinity, data included
+
+    chosen = [1e-4, 1e-2, 1 / curvature, 2 / curvature, 1.0, 10.0]
+    run = gd.sweep(problem, lrs=chosen, steps=1000, start=start)
+    stride = rates.display_stride(1000)
+    shown = rates.thin_runs(run.frame, stride)
+    names = problem.param_names
+    chart = rates.trajectory_chart(
+        shown,
+        rates.run_table(run.summary, curvature, optimum, hessian),
+        names[-1],
+        names=names,
+        optimum=optimum,
+        hessian=hessian,
+        minimum=minimum,
+        window=rates.param_window(optimum, start, len(names) - 1),
+        step=step_slider(1000, stride=stride),
+    )
+    json.dumps(strict_spec(chart), allow_nan=False)
+
+
+# --- the page -------------------------------------------------------------------------------------
+
+
+def test_default_page_renders_both_charts_and_the_seed_thresholds():
+    at = run_page(PAGE)
+    assert_no_exception(at)
+    assert not at.error
+    assert_charts_clean(at, 2)
+    assert metric(at, "L = λmax") == "18"
+    assert metric(at, "1/L") == f"{1 / 18:.4g}"
+    assert metric(at, "2/L") == "0.1111"  # the tutorial's critical learning rate 1/9
+    assert len(at.get("download_button")) == 2
+
+
+@pytest.mark.parametrize("n", [100, 37])
+def test_line_critical_lr_shown_is_n_over_largest_eigenvalue_of_xtx(n):
+    at = line_page()
+    at.slider(key="w4_n").set_value(n)
+    rerun_clean(at)
+    data = gd.synthetic(n=n, slope=2.0, intercept=1.0, noise=1.0, seed=0)
+    x = np.column_stack([data.x, np.ones(n)])
+    largest = np.linalg.eigvalsh(x.T @ x)[-1]
+    assert metric(at, "2/L") == f"{n / largest:.4g}"
+    assert metric(at, "L = λmax") == f"{2 * largest / n:.4g}"
+    assert metric(at, "λmin") == f"{2 * np.linalg.eigvalsh(x.T @ x)[0] / n:.4g}"
+
+
+def test_sweep_marks_every_run_above_two_over_L_as_diverged_and_no_other():
+    at = run_page(PAGE)
+    (points,) = [f for f in frames_with(at, "kind") if "shown_loss" in f.columns]
+    (crosses,) = [f for f in frames_with(at, "outcome") if (f.get("kind") == "diverged").all()]
+    assert len(points) + len(crosses) == 64
+    assert (crosses["lr"] > 1 / 9).all() and (points["lr"] < 1 / 9).all()
+    assert crosses["outcome"].str.fullmatch(r"diverged at step \d+").all()
+
+
+def test_chosen_lr_above_two_over_L_is_labelled_diverged_at_its_step():
+    at = run_page(PAGE)
+    expected = int(gd.descend(gd.seed_problem(), lr=0.12, steps=100, start=-4).summary["diverged_at"].iloc[0])
+    table = at.dataframe[0].value
+    row = table[table["lr"] == 0.12].iloc[0]
+    assert row["regime"] == "diverging" and row["outcome"] == f"diverged at step {expected}"
+    labels = set(pd.concat(f["label"] for f in frames_with(at, "label")))
+    assert f"lr = 0.12 · diverged at step {expected}" in labels
+    assert "lr = 1/9 ≈ 0.1111" in labels  # oscillates forever, never diverges
+    assert set(table.loc[table["lr"] < 0.12, "outcome"]) == {"finished"}
+
+
+def test_seed_controls_at_their_extremes_rerun_cleanly():
+    at = run_page(PAGE)
+    moves = [("select_slider", "w4_low", 0.5), ("select_slider", "w4_high", 1.0), ("slider", "w4_count", 128)]
+    moves += [("slider", "w4_steps", 1000), ("select_slider", "w4_low", 0.001), ("select_slider", "w4_high", 10.0)]
+    moves += [("slider", "w4_steps", 10), ("number_input", "w4_start", -20.0), ("number_input", "w4_start", 20.0)]
+    moves += [("number_input", "w4_start", -1.0)]  # starts on the minimum: nothing to descend
+    for kind, key, value in moves:
+        getattr(at, kind)(key=key).set_value(value)
+        rerun_clean(at)
+
+
+def test_line_controls_at_their_extremes_rerun_cleanly():
+    at = line_page()
+    assert_charts_clean(at, 2)
+    for key, value in [("w4_n", 2), ("w4_n", 500), ("w4_noise", 0.0), ("w4_slope", -5.0), ("w4_count", 128)]:
+        at.slider(key=key).set_value(value)
+        rerun_clean(at)
+    at.slider(key="w4_steps").set_value(1000)
+    at.select_slider(key="w4_low").set_value(0.5)
+    at.select_slider(key="w4_high").set_value(1.0)
+    at.radio(key="w4_param").set_value("b")
+    rerun_clean(at)
+
+
+@pytest.mark.parametrize(
+    ("kind", "choices"),
+    [("seed", [0.0001, 10.0]), ("seed", list(regimes.SEED_CHOICES[:6])), ("line", [0.001, 10.0])],
+)
+def test_chosen_learning_rates_at_the_ends_of_the_list_rerun_cleanly(kind, choices):
+    at = run_page(PAGE) if kind == "seed" else line_page()
+    at.multiselect(key=f"w4_{kind}_lrs").set_value(choices)
+    rerun_clean(at)
+    assert len(at.dataframe[0].value) == len(choices)
+
+
+def test_no_learning_rate_chosen_shows_a_hint_and_keeps_the_sweep():
+    at = run_page(PAGE)
+    at.multiselect(key="w4_seed_lrs").set_value([])
+    rerun_clean(at, minimum=1)
+    assert any("Pick at least one" in info.value for info in at.info)

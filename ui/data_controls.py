@@ -1,0 +1,249 @@
+"""What the line-fitting pages (2 · Fitting a line, 3 · Minibatches) share: the data controls, the learning-rate
+control, widgets that keep their values across pages, and cached gd_core calls on that data."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+import torch
+
+import gd_core as gd
+from ui import settings
+
+SOURCES = ("Synthetic", "Upload CSV")
+# Log-spaced learning rates, 1e-6 … 10 (1, 2, 3, 5 per decade): wide enough for data in any units.
+LEARNING_RATES = [float(f"{m}e{e}") for e in range(-6, 1) for m in (1, 2, 3, 5)] + [10.0]
+FALLBACK_LR = 0.1
+CACHE = {"max_entries": 32, "show_spinner": False}
+
+
+@dataclass(frozen=True)
+class Data:
+    """A data set chosen on the page, with a key that identifies it for st.cache_data (the arrays are not hashed)."""
+
+    dataset: gd.Dataset
+    key: str
+    label: str
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The points as columns x, y."""
+        return self.dataset.frame()
+
+
+def remembered(widget: Callable[..., Any], label: str, *, key: str, default: Any, **kwargs: Any) -> Any:
+    """Draw `widget(label, key=key, **kwargs)` so that its value survives switching pages.
+
+    Streamlit deletes the state of a widget that a run does not draw (another page was open), so each value is
+    also copied to the plain session key "_<key>" and put back from there before the widget is drawn again.
+    A remembered value no longer among `options` falls back to `default`.
+    """
+    shadow = f"_{key}"
+    if key not in st.session_state:
+        st.session_state[key] = st.session_state.get(shadow, default)
+    options = kwargs.get("options")
+    if options is not None and st.session_state[key] not in list(options):
+        st.session_state[key] = default
+    value = widget(label, key=key, **kwargs)
+    st.session_state[shadow] = value
+    return value
+
+
+# --- the data ------------------------------------------------------------------------------------------------------
+
+
+@st.cache_data(**CACHE)
+def _synthetic(n: int, slope: float, intercept: float, noise: float, outliers: int, seed: int) -> pd.DataFrame:
+    return gd.synthetic(n=n, slope=slope, intercept=intercept, noise=noise, outliers=outliers, seed=seed).frame()
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _read_csv(data: bytes) -> pd.DataFrame:
+    return gd.read_csv(data)
+
+
+def data_controls(prefix: str = "data") -> Data | None:
+    """Draw the data controls (synthetic line or uploaded CSV); the chosen data, or None after showing why not.
+
+    Both line-fitting pages call this with the same prefix, so the data stays the same when switching pages.
+    """
+    source = remembered(
+        st.radio, "Data", key=f"{prefix}_source", default=SOURCES[0], options=SOURCES, horizontal=True,
+        label_visibility="collapsed",
+    )  # fmt: skip
+    try:
+        return _synthetic_controls(prefix) if source == SOURCES[0] else _upload_controls(prefix)
+    except ValueError as error:  # gd.DataError and friends: say what is wrong with the data
+        show_error(error)
+        return None
+
+
+def show_error(error: Exception) -> None:
+    """gd_core's message for a bad input, as a sentence in a red box."""
+    message = str(error)
+    st.error(message[:1].upper() + message[1:], icon="⚠️")
+
+
+def _synthetic_controls(prefix: str) -> Data:
+    left, middle, right = st.columns(3)
+    n = remembered(left.slider, "Points n", key=f"{prefix}_n", default=100, min_value=10, max_value=5000, step=10)
+    noise = remembered(
+        middle.slider, "Noise σ", key=f"{prefix}_noise", default=1.0, min_value=0.0, max_value=5.0, step=0.1,
+        help="Standard deviation of the Gaussian noise added to each y.",
+    )  # fmt: skip
+    outliers = remembered(
+        right.slider, "Outliers", key=f"{prefix}_outliers", default=0, min_value=0, max_value=20,
+        help="Points pushed far above or below the line: watch them drag the least-squares fit.",
+    )  # fmt: skip
+    left, right = st.columns(2)
+    number = {"min_value": -100.0, "max_value": 100.0, "step": 0.5, "format": "%g"}
+    slope = remembered(left.number_input, "True slope", key=f"{prefix}_slope", default=2.0, **number)
+    intercept = remembered(right.number_input, "True intercept", key=f"{prefix}_intercept", default=1.0, **number)
+    seed = settings.current().seed
+    frame = _synthetic(n, slope, intercept, noise, min(outliers, n), seed)
+    st.caption(f"y = {slope:g}·x + {intercept:g} + noise, x uniform in [−3, 3]; seed {seed} (sidebar).")
+    key = f"synthetic:{n}:{slope!r}:{intercept!r}:{noise!r}:{outliers}:{seed}"
+    return Data(gd.Dataset(frame["x"], frame["y"]), key, f"{n:,} synthetic points")
+
+
+def _upload_controls(prefix: str) -> Data | None:
+    key, stored = f"{prefix}_upload", f"_{prefix}_upload_file"
+
+    def on_new_file() -> None:  # a new file picks its own columns; × on the file forgets the kept copy too
+        for name in (f"{prefix}_x_col", f"{prefix}_y_col"):
+            st.session_state.pop(name, None)
+            st.session_state.pop(f"_{name}", None)
+        if st.session_state.get(key) is None:
+            st.session_state.pop(stored, None)
+
+    upload = st.file_uploader(
+        "CSV file (a header row, then numbers)", type=["csv", "txt"], key=key, on_change=on_new_file,
+        help="Separated by commas, semicolons or tabs. x is the first numeric column, y the last: change them below.",
+    )  # fmt: skip
+    if upload is not None:
+        st.session_state[stored] = (upload.name, upload.getvalue())
+    elif stored in st.session_state:
+        st.caption(f"Using **{st.session_state[stored][0]}**, uploaded earlier. Upload another file to replace it.")
+    else:
+        st.info("Upload a CSV file with at least two numeric columns to fit a line to it.")
+        return None
+    name, content = st.session_state[stored]
+    frame = _read_csv(content)
+    columns = gd.numeric_columns(frame)
+    left, right = st.columns(2)
+    x_col = remembered(left.selectbox, "x column", key=f"{prefix}_x_col", default=columns[0], options=columns)
+    y_col = remembered(right.selectbox, "y column", key=f"{prefix}_y_col", default=columns[-1], options=columns)
+    dataset = gd.dataset_from_frame(frame, x_col, y_col)
+    digest = hashlib.sha256(content).hexdigest()[:20]
+    return Data(dataset, f"csv:{digest}:{x_col}:{y_col}", f"{dataset.n:,} points from {name}")
+
+
+def lr_control(key: str, critical: float) -> float:
+    """A log-spaced learning-rate slider, set to the largest choice ≤ half the critical rate at first and whenever
+    new data moves the critical rate by more than a factor of 3 (data in other units needs another scale of lr)."""
+    usable = [lr for lr in LEARNING_RATES if lr <= 0.5 * critical]
+    default = usable[-1] if math.isfinite(critical) and usable else FALLBACK_LR
+    seen = st.session_state.get(f"_{key}_critical")
+    rescaled = math.isfinite(critical) and seen is not None and abs(math.log(critical / seen)) > math.log(3)
+    if math.isfinite(critical):
+        st.session_state[f"_{key}_critical"] = critical
+    if rescaled:
+        st.session_state[key] = default
+    lr = remembered(
+        st.select_slider, "Learning rate", key=key, default=default, options=LEARNING_RATES, format_func="{:g}".format,
+        help="The step is lr × gradient. Above the critical rate 2/λmax the steps overshoot further each time.",
+    )  # fmt: skip
+    if math.isfinite(critical):
+        verdict = "⚠️ above it: expect divergence." if lr > critical else f"this lr is {lr / critical:.2g}× that."
+        reset = " Reset to suit the new data." if rescaled else ""
+        st.caption(f"Critical learning rate for this data: 2/λmax = **{critical:.4g}**; {verdict}{reset}")
+    if critical < LEARNING_RATES[0]:
+        st.warning(
+            "This data needs a learning rate below the smallest choice: rescale the columns (e.g. to thousands)."
+        )
+    return lr
+
+
+# --- cached gd_core work on the chosen data (keyed by Data.key, the arrays themselves are not hashed) -------------
+
+
+def _problem(dataset: gd.Dataset) -> gd.LinearRegression:
+    return gd.LinearRegression(dataset.x, dataset.y)
+
+
+@st.cache_data(**CACHE)
+def _optimum(key: str, _dataset: gd.Dataset) -> tuple[float, float, float]:
+    problem = _problem(_dataset)
+    w, b = problem.least_squares()
+    return w, b, float(problem.loss(torch.tensor([w, b], dtype=torch.float64)))
+
+
+def optimum(data: Data) -> tuple[float, float, float]:
+    """The least-squares line (w*, b*) and its MSE."""
+    return _optimum(data.key, data.dataset)
+
+
+@st.cache_data(**CACHE)
+def _critical_lr(key: str, _dataset: gd.Dataset, device: str) -> float:
+    return gd.critical_lr(_problem(_dataset), device=device)
+
+
+def critical_lr(data: Data | None, device: str) -> float:
+    """2/λmax of the data's MSE (inf without data)."""
+    return math.inf if data is None else _critical_lr(data.key, data.dataset, device)
+
+
+@st.cache_data(**CACHE)
+def _descent(key, _dataset, lr, steps, start, batch_size, seed, device) -> tuple[pd.DataFrame, pd.DataFrame]:
+    run = gd.descend(
+        _problem(_dataset), lr=lr, steps=steps, start=start, batch_size=batch_size, seed=seed, device=device
+    )
+    return run.frame, run.summary
+
+
+def descent(
+    data: Data,
+    *,
+    lr: float,
+    steps: int,
+    start: tuple[float, float] = (0.0, 0.0),
+    batch_size: int | None = None,
+    seed: int = 0,
+    device: str = "auto",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """gd.descend on the data's MSE: (frame, summary) of the trajectory."""
+    start = (float(start[0]), float(start[1]))
+    return _descent(data.key, data.dataset, float(lr), int(steps), start, batch_size, int(seed), device)
+
+
+@st.cache_data(**CACHE)
+def _surface(key, _dataset, ranges, resolution, device) -> pd.DataFrame:
+    return gd.loss_surface(_problem(_dataset), ranges, resolution, device=device)
+
+
+def surface(data: Data, ranges, resolution: int = 50, device: str = "auto") -> pd.DataFrame:
+    """The MSE over a resolution × resolution grid of (w, b)."""
+    ranges = tuple((float(lo), float(hi)) for lo, hi in ranges)
+    return _surface(data.key, data.dataset, ranges, int(resolution), device)
+
+
+@st.cache_data(**CACHE)
+def _membership(n: int, batch_size: int, steps: int, seed: int) -> pd.DataFrame:
+    return gd.batch_membership(n, batch_size, steps, seed)
+
+
+def batch_membership(n: int, batch_size: int, steps: int, seed: int) -> pd.DataFrame:
+    """Which points form the batch of each of `steps` steps (cached gd.batch_membership)."""
+    return _membership(int(n), int(batch_size), int(steps), int(seed))
+
+
+@st.cache_data(**CACHE)
+def trajectory_csv(frame: pd.DataFrame) -> bytes:
+    """Every step of a trajectory as CSV bytes, for st.download_button."""
+    return frame.to_csv(index=False).encode()
