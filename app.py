@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import settings
+from ui import links, presenter, settings
 
 st.set_page_config(page_title="Descent: gradient descent, step by step", page_icon="📉", layout="wide")
 
@@ -15,6 +15,9 @@ PAGES = [
     st.Page("lessons/optimizers.py", title="5 · Optimizers", icon="🏎️", url_path="optimizers"),
 ]
 
+incoming = st.query_params.to_dict()  # the link as opened, before the widgets read (and clean) it
 navigation = st.navigation(PAGES)
-settings.sidebar()
+if settings.sidebar().presenting:
+    presenter.apply()
 navigation.run()
+links.report_ignored(incoming)

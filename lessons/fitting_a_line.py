@@ -6,6 +6,7 @@ import streamlit as st
 from gd_core.charts import regression
 from ui import data_controls as dc
 from ui import settings
+from ui.player import player
 
 s = settings.current()
 st.title("2 · Fitting a line")
@@ -50,6 +51,7 @@ w_star, b_star, best = dc.optimum(data)
 ranges = regression.surface_ranges(frame, (w_star, b_star))
 surface = dc.surface(data, ranges, 50, s.device)
 names = data.dataset.x_name, data.dataset.y_name
+player("line_player")
 st.altair_chart(regression.fit_chart(data.frame, frame, surface, (w_star, b_star, best), *names))
 st.caption(
     f"Drag **step** under the chart to replay the descent ({data.label}). Dashed black: the least-squares line, "

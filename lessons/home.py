@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from ui.scenes import SCENES
+
 st.title("Descent: gradient descent, step by step")
 st.markdown(
     "**Gradient descent** finds the bottom of a loss by walking downhill. At the current guess it measures "
@@ -32,3 +34,14 @@ for column, (page, title, blurb) in zip(columns, LESSONS, strict=True):
         st.markdown(f"**{title}**")
         st.caption(blurb)
         st.page_link(page, label="Open", icon="➡️")
+
+st.subheader("Scenes for a lecture")
+st.caption(
+    "One click opens a lesson set up for a point of the tutorial; press ▶ Play under its chart. "
+    "Every page keeps its settings in the link: **🔗 Copy link** under a chart shares the exact scene."
+)
+scene_columns = st.columns(4)
+for index, scene in enumerate(SCENES):
+    with scene_columns[index % 4]:
+        st.page_link(scene.page, label=scene.title, icon="🎬", query_params=scene.query)
+        st.caption(scene.says)

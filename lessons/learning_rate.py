@@ -6,6 +6,7 @@ import gd_core as gd
 from gd_core import regimes
 from gd_core.charts import rates, step_slider
 from ui import settings
+from ui.player import player
 
 PROBLEMS = {"seed": "the tutorial's loss (3 + 3A)²", "line": "a line through synthetic data (MSE)"}
 
@@ -41,15 +42,15 @@ st.markdown(
     "L = λmax, the largest eigenvalue of the Hessian."
 )
 top = st.columns([1.5, 1, 1, 1, 1.3])
-kind = top[0].radio("Problem", list(PROBLEMS), format_func=PROBLEMS.get, key="w4_problem")
+kind = top[0].radio("Problem", list(PROBLEMS), format_func=PROBLEMS.get, key="w4_problem", bind="query-params")
 n, slope, noise, start_a = 100, 2.0, 1.0, -4.0
 if kind == "seed":
-    start_a = top[1].number_input("Start A₀", -20.0, 20.0, -4.0, 0.5, format="%g", key="w4_start")
+    start_a = top[1].number_input("Start A₀", -20.0, 20.0, -4.0, 0.5, format="%g", key="w4_start", bind="query-params")
 else:
-    n = top[1].slider("Data points n", 2, 500, 100, key="w4_n")
-    slope = top[2].slider("True slope", -5.0, 5.0, 2.0, 0.5, key="w4_slope")
-    noise = top[3].slider("Noise σ", 0.0, 5.0, 1.0, 0.5, key="w4_noise")
-steps = top[4].slider("Steps per run", 10, 1000, 100, 10, key="w4_steps")
+    n = top[1].slider("Data points n", 2, 500, 100, key="w4_n", bind="query-params")
+    slope = top[2].slider("True slope", -5.0, 5.0, 2.0, 0.5, key="w4_slope", bind="query-params")
+    noise = top[3].slider("Noise σ", 0.0, 5.0, 1.0, 0.5, key="w4_noise", bind="query-params")
+steps = top[4].slider("Steps per run", 10, 1000, 100, 10, key="w4_steps", bind="query-params")
 start = (start_a,) if kind == "seed" else (0.0, 0.0)
 data_args = (kind, n, slope, noise, s.seed)
 try:
@@ -79,12 +80,22 @@ if kind == "line":
 st.subheader("1 · Sweep the learning rate")
 cols = st.columns([1, 1, 1])
 low = cols[0].select_slider(
-    "Smallest lr (× 2/L)", regimes.SWEEP_LOW_MULTIPLES, 0.001, format_func="{:g} × 2/L".format, key="w4_low"
+    "Smallest lr (× 2/L)",
+    regimes.SWEEP_LOW_MULTIPLES,
+    0.001,
+    format_func="{:g} × 2/L".format,
+    key="w4_low",
+    bind="query-params",
 )
 high = cols[1].select_slider(
-    "Largest lr (× 2/L)", regimes.SWEEP_HIGH_MULTIPLES, 10.0, format_func="{:g} × 2/L".format, key="w4_high"
+    "Largest lr (× 2/L)",
+    regimes.SWEEP_HIGH_MULTIPLES,
+    10.0,
+    format_func="{:g} × 2/L".format,
+    key="w4_high",
+    bind="query-params",
 )
-count = cols[2].slider("Number of learning rates", 16, 128, 64, 8, key="w4_count")
+count = cols[2].slider("Number of learning rates", 16, 128, 64, 8, key="w4_count", bind="query-params")
 lrs = regimes.sweep_lrs(critical, low, high, count)
 try:
     _, summary = run(*data_args, start, tuple(lrs.tolist()), steps, s.device, False)
@@ -116,10 +127,11 @@ chosen = pick.multiselect(
     format_func=lambda c: regimes.choice_label(c, unit),
     max_selections=6,
     key=f"w4_{kind}_lrs",
+    bind="query-params",
 )
 param = param_names[0]
 if kind == "line":
-    param = which.radio("Parameter to plot", param_names, horizontal=True, key="w4_param")
+    param = which.radio("Parameter to plot", param_names, horizontal=True, key="w4_param", bind="query-params")
 if not chosen:
     st.info("Pick at least one learning rate to see its runs.")
     st.stop()
@@ -143,6 +155,7 @@ chart = rates.trajectory_chart(
     window=rates.param_window(optimum, start, index),
     step=step_slider(steps, stride=stride),
 )
+player("w4_player")
 st.altair_chart(chart)
 st.caption(
     "Drag the **step** slider under the chart to replay the runs (no recomputation). The dashed line marks the "

@@ -7,6 +7,7 @@ import gd_core as gd
 from gd_core.charts import regression
 from ui import data_controls as dc
 from ui import settings
+from ui.player import player
 
 MAX_PAGE_STEPS = 10_000  # keeps both runs within a few seconds (fewer for big uploads: a full step reads all n)
 
@@ -60,6 +61,7 @@ surface = dc.surface(data, regression.surface_ranges(pd.concat([full, mini]), (w
 chart = regression.minibatch_chart(
     data.frame, full, mini, membership, surface, (w_star, b_star, best), lr, data.dataset.x_name, data.dataset.y_name
 )
+player("mini_player")
 st.altair_chart(chart)
 st.caption(
     f"Drag **step** under the chart ({data.label}). Blue: full-batch descent; vermilion: minibatch descent with "

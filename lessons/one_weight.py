@@ -5,6 +5,7 @@ import streamlit as st
 from gd_core.charts import scalar
 from ui import one_weight as ow
 from ui import settings
+from ui.player import player
 
 s = settings.current()
 st.title("1 · One weight")
@@ -26,12 +27,22 @@ lr = lr_column.select_slider(
     value=0.05,
     format_func=ow.format_lr,
     key="w1_lr",
+    bind="query-params",
     help="Above 1/9 the tutorial's loss diverges; 1/9 oscillates forever; 1/18 lands in one step.",
 )
 start = start_column.number_input(
-    f"Start {p}₀", min_value=-50.0, max_value=50.0, value=-4.0, step=0.5, format="%g", key="w1_start"
+    f"Start {p}₀",
+    min_value=-50.0,
+    max_value=50.0,
+    value=-4.0,
+    step=0.5,
+    format="%g",
+    key="w1_start",
+    bind="query-params",
 )
-steps = steps_column.slider("Number of steps", min_value=1, max_value=200, value=20, key="w1_steps")
+steps = steps_column.slider(
+    "Number of steps", min_value=1, max_value=200, value=20, key="w1_steps", bind="query-params"
+)
 
 with own:
     text, result = ow.run_or_fall_back(text, float(lr), int(steps), float(start), s.device)
@@ -49,6 +60,7 @@ ow.show_status(result, float(lr))
 st.markdown("**The first step, with the numbers in:**")
 st.latex(ow.update_latex(result["table"], 0, float(lr), p, result["check"] is not None))
 
+player("w1_player")
 st.altair_chart(scalar.one_weight_chart(result["frame"], result["curve"], p, minimum=result["minimum"], value=0))
 st.caption(
     f"Drag **step** under the chart to walk through the run: the green tangent's slope is f′({p}ₖ), the orange "

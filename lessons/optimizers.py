@@ -6,6 +6,7 @@ import streamlit as st
 import gd_core as gd
 from gd_core.charts import optimizers as charts
 from ui import settings
+from ui.player import player
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -33,11 +34,18 @@ st.markdown(
 )
 
 top = st.columns([2, 3, 2])
-surface = top[0].selectbox("Surface", list(gd.TEST_FUNCTIONS), key="w5_surface", format_func=charts.SURFACE_LABELS.get)
-optimizers = top[1].multiselect(
-    "Optimizers", gd.OPTIMIZERS, default=list(gd.OPTIMIZERS), key="w5_optimizers", format_func=gd.OPTIMIZER_LABELS.get
+surface = top[0].selectbox(
+    "Surface", list(gd.TEST_FUNCTIONS), key="w5_surface", bind="query-params", format_func=charts.SURFACE_LABELS.get
 )
-steps = top[2].slider("Steps", 10, 2000, 300, step=10, key="w5_steps")
+optimizers = top[1].multiselect(
+    "Optimizers",
+    gd.OPTIMIZERS,
+    default=list(gd.OPTIMIZERS),
+    key="w5_optimizers",
+    bind="query-params",
+    format_func=gd.OPTIMIZER_LABELS.get,
+)
+steps = top[2].slider("Steps", 10, 2000, 300, step=10, key="w5_steps", bind="query-params")
 problem = gd.test_function(surface)
 (xlo, xhi), (ylo, yhi) = problem.view
 x_key, y_key = f"w5_x0_{surface}", f"w5_y0_{surface}"
@@ -48,8 +56,8 @@ left, right = st.columns([2, 3])
 with left:
     st.latex(problem.latex)
     start_x, start_y = st.columns(2)
-    x0 = start_x.number_input("Start x₀", xlo, xhi, step=0.1, format="%.2f", key=x_key)
-    y0 = start_y.number_input("Start y₀", ylo, yhi, step=0.1, format="%.2f", key=y_key)
+    x0 = start_x.number_input("Start x₀", xlo, xhi, step=0.1, format="%.2f", key=x_key, bind="query-params")
+    y0 = start_y.number_input("Start y₀", ylo, yhi, step=0.1, format="%.2f", key=y_key, bind="query-params")
     st.caption("Or click the map below to start from that point.")
 with right, st.expander("Learning rates", expanded=False):
     lrs = {}
@@ -57,7 +65,7 @@ with right, st.expander("Learning rates", expanded=False):
         key = f"w5_lr_{surface}_{name}"
         st.session_state.setdefault(key, charts.DEFAULT_LRS[surface][name])
         lrs[name] = st.select_slider(
-            gd.OPTIMIZER_LABELS[name], charts.LR_CHOICES, key=key, format_func=lambda v: f"{v:g}"
+            gd.OPTIMIZER_LABELS[name], charts.LR_CHOICES, key=key, format_func=lambda v: f"{v:g}", bind="query-params"
         )
 
 frames, summaries = {}, {}
@@ -90,6 +98,7 @@ chart = charts.optimizer_chart(
     steps=steps,
     optimizers=list(frames),
 )
+player("w5_player")
 st.altair_chart(chart, key=map_key, on_select=use_clicked_start, selection_mode=charts.PICK)
 if not optimizers:
     st.info("Pick at least one optimizer above to see it descend.")

@@ -38,19 +38,19 @@ class Data:
 
 
 def remembered(widget: Callable[..., Any], label: str, *, key: str, default: Any, **kwargs: Any) -> Any:
-    """Draw `widget(label, key=key, **kwargs)` so that its value survives switching pages.
+    """Draw `widget(label, key=key, **kwargs)`, bound to the URL, so that its value survives switching pages.
 
     Streamlit deletes the state of a widget that a run does not draw (another page was open), so each value is
     also copied to the plain session key "_<key>" and put back from there before the widget is drawn again.
     A remembered value no longer among `options` falls back to `default`.
     """
     shadow = f"_{key}"
-    if key not in st.session_state:
+    if key not in st.session_state and key not in st.query_params:  # a value in the URL wins
         st.session_state[key] = st.session_state.get(shadow, default)
     options = kwargs.get("options")
-    if options is not None and st.session_state[key] not in list(options):
+    if options is not None and key in st.session_state and st.session_state[key] not in list(options):
         st.session_state[key] = default
-    value = widget(label, key=key, **kwargs)
+    value = widget(label, key=key, bind="query-params", **kwargs)
     st.session_state[shadow] = value
     return value
 

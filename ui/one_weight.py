@@ -40,6 +40,7 @@ def loss_text() -> str:
     text = st.text_input(
         "Your own loss, in the variable a",
         key="w1_loss",
+        bind="query-params",
         max_chars=500,
         placeholder="e.g. (3+3*a)**2 or sin(a) + a**2/10; empty = the tutorial's loss",
         help="Operators + - * / ** (or ^), numbers, pi, e, and sin cos tan exp log sqrt abs tanh sigmoid …",

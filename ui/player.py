@@ -4,6 +4,7 @@ The charts bind their step to a Vega-Lite range input (gd_core.charts.common.ste
 component drives that input from JavaScript: every frame sets its value and fires the `input` event
 Vega listens to, so playing costs no server rerun and redraws only the marks that depend on the step.
 Arrow keys (← →) step when the page has focus outside a text field; Home / End jump to the ends.
+The step is mirrored in the URL (?step=k) and restored from it, and "Copy link" copies the whole scene.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ _HTML = """
     </select>
   </label>
   <label><input type="checkbox" data-act="loop"> loop</label>
+  <button data-act="copy" title="copy a link that reopens this scene, at this step">🔗 Copy link</button>
   <span class="hint">or press ← → (Home, End)</span>
 </div>
 """
@@ -78,7 +80,38 @@ export default function(component) {
     }, 1000 / fps);
     playButton.textContent = "⏸ Pause";
   };
+  // The step lives in the URL too (?step=k), so a copied link reopens the scene at the same step.
+  const remember = (value) => {
+    const url = new URL(window.location.href);
+    url.searchParams.set(name, String(value));
+    window.history.replaceState(window.history.state, "", url);
+  };
+  const onInput = (event) => {
+    if (inputs().includes(event.target)) remember(event.target.value);
+  };
+  document.addEventListener("input", onInput);
+  const asked = new URLSearchParams(window.location.search).get(name);
+  const wanted = asked === null || asked.trim() === "" ? NaN : Number(asked);
+  let tries = 0;
+  const restore = setInterval(() => {  // the chart may render after this component: wait for its slider
+    if (inputs().length || ++tries > 100) {
+      clearInterval(restore);
+      if (Number.isFinite(wanted)) setStep(wanted);
+    }
+  }, 100);
+  const copyButton = root.querySelector("[data-act=copy]");
+  const copyLink = async () => {
+    try {
+      await navigator.clipboard.writeText(window.location.href);
+      copyButton.textContent = "✓ Link copied";
+    } catch (error) {
+      window.prompt("Copy this link:", window.location.href);
+    }
+    setTimeout(() => (copyButton.textContent = "🔗 Copy link"), 2000);
+  };
+
   const act = {
+    copy: copyLink,
     play: () => (timer ? stop() : play()),
     first: () => { stop(); setStep(0); },
     last: () => { stop(); setStep(last()); },
@@ -99,7 +132,12 @@ export default function(component) {
     keys[event.key]();
   };
   document.addEventListener("keydown", onKey);
-  return () => { stop(); document.removeEventListener("keydown", onKey); };
+  return () => {
+    stop();
+    clearInterval(restore);
+    document.removeEventListener("keydown", onKey);
+    document.removeEventListener("input", onInput);
+  };
 }
 """
 

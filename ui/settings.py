@@ -18,6 +18,7 @@ class Settings:
     device: str
     seed: int
     resolved: gd.ResolvedDevice
+    presenting: bool = False
 
 
 def sidebar() -> Settings:
@@ -28,6 +29,7 @@ def sidebar() -> Settings:
             "Device",
             gd.DEVICE_CHOICES,
             key="device",
+            bind="query-params",
             format_func=DEVICE_LABELS.get,
             help="Where torch computes. 'auto' picks cuda, then mps, then the CPU.",
         )
@@ -41,7 +43,14 @@ def sidebar() -> Settings:
             max_value=2**31 - 1,
             step=1,
             key="seed",
+            bind="query-params",
             help="Seeds the synthetic data and the minibatch shuffles: the same seed replays the same run.",
+        )
+        st.toggle(
+            "Presenter view",
+            key="presenter",
+            bind="query-params",
+            help="For a projector: larger text and charts, fewer controls, high contrast.",
         )
     return current()
 
@@ -50,4 +59,5 @@ def current() -> Settings:
     """The settings as chosen in the sidebar (defaults when a page runs on its own, as in tests)."""
     device = st.session_state.get("device", "auto")
     seed = int(st.session_state.get("seed", 0))
-    return Settings(device=device, seed=seed, resolved=gd.resolve_device(device))
+    presenting = bool(st.session_state.get("presenter", False))
+    return Settings(device=device, seed=seed, resolved=gd.resolve_device(device), presenting=presenting)
