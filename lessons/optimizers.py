@@ -33,11 +33,12 @@ st.markdown(
     "running size of its gradient, so steep and flat directions move at similar speeds. Race them on four surfaces."
 )
 
-top = st.columns([2, 3, 2])
+top = st.columns([3, 2])
 surface = top[0].selectbox(
     "Surface", list(gd.TEST_FUNCTIONS), key="w5_surface", bind="query-params", format_func=charts.SURFACE_LABELS.get
 )
-optimizers = top[1].multiselect(
+steps = top[1].slider("Steps", 10, 2000, 300, step=10, key="w5_steps", bind="query-params")
+optimizers = st.multiselect(
     "Optimizers",
     gd.OPTIMIZERS,
     default=list(gd.OPTIMIZERS),
@@ -45,7 +46,6 @@ optimizers = top[1].multiselect(
     bind="query-params",
     format_func=gd.OPTIMIZER_LABELS.get,
 )
-steps = top[2].slider("Steps", 10, 2000, 300, step=10, key="w5_steps", bind="query-params")
 problem = gd.test_function(surface)
 (xlo, xhi), (ylo, yhi) = problem.view
 x_key, y_key = f"w5_x0_{surface}", f"w5_y0_{surface}"

@@ -174,3 +174,12 @@ def test_remembered_widget_gets_its_value_back_after_a_run_that_did_not_draw_it(
     at.session_state["shown"] = True
     at.run()
     assert at.slider(key="n").value == 700  # the URL binding and the shadow copy both keep it
+
+
+def test_an_uploaded_file_name_is_shown_as_text_not_markup():
+    name = "[click](javascript:alert(1)) **bold** <b>x</b>.csv"
+    at = upload(b"x,y\n1,2\n2,4.5\n3,5.5\n", name=name)
+    assert_no_exception(at)
+    shown = " ".join(e.value for e in [*at.caption, *at.markdown])
+    assert "points from" in shown
+    assert "[click](javascript:alert(1))" not in shown and "**bold**" not in shown

@@ -15,6 +15,7 @@ import torch
 
 import gd_core as gd
 from ui import settings
+from ui.one_weight import escape_markdown
 
 SOURCES = ("Synthetic", "Upload CSV")
 # Log-spaced learning rates, 1e-6 … 10 (1, 2, 3, 5 per decade): wide enough for data in any units.
@@ -129,11 +130,13 @@ def _upload_controls(prefix: str) -> Data | None:
     if upload is not None:
         st.session_state[stored] = (upload.name, upload.getvalue())
     elif stored in st.session_state:
-        st.caption(f"Using **{st.session_state[stored][0]}**, uploaded earlier. Upload another file to replace it.")
+        earlier = escape_markdown(st.session_state[stored][0])
+        st.caption(f"Using **{earlier}**, uploaded earlier. Upload another file to replace it.")
     else:
         st.info("Upload a CSV file with at least two numeric columns to fit a line to it.")
         return None
     name, content = st.session_state[stored]
+    name = escape_markdown(name)  # the file's name is the visitor's text: show it, never interpret it
     frame = _read_csv(content)
     columns = gd.numeric_columns(frame)
     left, right = st.columns(2)
