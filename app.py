@@ -4,7 +4,12 @@ import streamlit as st
 
 from ui import links, presenter, settings
 
-st.set_page_config(page_title="Descent: gradient descent, step by step", page_icon="📉", layout="wide")
+st.set_page_config(
+    page_title="Descent: gradient descent, step by step",
+    page_icon="📉",
+    layout="wide",
+    initial_sidebar_state="collapsed" if presenter.requested() else "auto",  # presenting: all width to the charts
+)
 
 PAGES = [
     st.Page("lessons/home.py", title="Home", icon="🏠", default=True),

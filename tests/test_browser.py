@@ -329,3 +329,308 @@ def test_deep_link_on_a_fresh_server(server):
         f"first visit to {visit.path} on a fresh server: 'Page not found' shown: {visit.not_found_shown}, "
         f"url path now {visit.final_path}, console: {visit.console}"
     )
+
+
+# --- Lecture mode: the player toolbar, URL-bound widgets, scenes, presenter view -------------------------------
+
+# The Vega range inputs bound to the parameter "step" (the ones ui/player.py drives), as the player finds them.
+_STEP_INPUTS_JS = """() => [...document.querySelectorAll('.vega-bind')]
+    .filter((b) => (b.querySelector('.vega-bind-name')?.textContent || '').trim() === 'step')
+    .map((b) => b.querySelector('input[type=range]')).filter(Boolean)"""
+
+# [value, min, max, stride] of the first step input, or null when the chart has none (yet).
+_STEP_STATE_JS = f"""() => {{
+    const input = ({_STEP_INPUTS_JS})()[0];
+    return input ? [Number(input.value), Number(input.min), Number(input.max), Number(input.step) || 1] : null;
+}}"""
+
+# Sample the step input's value every `every` ms for `ms` ms, in the page (Python polling is too coarse):
+# returns [[t, value], ...] with t in ms from the first sample.
+_SAMPLE_STEP_JS = f"""([ms, every]) => new Promise((resolve) => {{
+    const samples = [], t0 = performance.now();
+    const take = () => {{
+        const input = ({_STEP_INPUTS_JS})()[0];
+        samples.push([performance.now() - t0, input ? Number(input.value) : null]);
+    }};
+    take();
+    const timer = setInterval(() => {{
+        take();
+        if (performance.now() - t0 >= ms) {{ clearInterval(timer); resolve(samples); }}
+    }}, every);
+}})"""
+
+# Each Streamlit slider / select slider's label -> the value its thumb shows; each number input's label -> value.
+_WIDGET_VALUES_JS = """() => {
+    const values = {};
+    const label = (w) => (w.querySelector('[data-testid="stWidgetLabel"]')?.innerText || '').trim();
+    for (const w of document.querySelectorAll('[data-testid="stSlider"]'))
+        values[label(w)] = [...w.querySelectorAll('[data-testid="stSliderThumbValue"]')]
+            .map((thumb) => thumb.innerText.trim()).join(' – ');
+    for (const w of document.querySelectorAll('[data-testid="stNumberInput"]'))
+        values[label(w)] = w.querySelector('input')?.value;
+    return values;
+}"""
+
+
+def _player(page, act: str):
+    """The player's control `act` (in the component's open shadow root: Playwright's CSS locators pierce it)."""
+    return page.locator(f'[data-act="{act}"]').first
+
+
+def _step_state(page) -> tuple[int, int, int, int]:
+    """(value, min, max, stride) of the chart's step slider; fails when the page has none."""
+    state = page.evaluate(_STEP_STATE_JS)
+    assert state is not None, "no Vega range input named 'step' on the page"
+    return tuple(int(v) for v in state)
+
+
+def _wait_for_step(page, value: int, timeout_ms: int = 10_000) -> None:
+    """Wait until the chart's step slider shows `value` (the player restores ?step= a little after mounting)."""
+    try:
+        page.wait_for_function(
+            f"(want) => {{ const s = ({_STEP_STATE_JS})(); return s !== null && s[0] === want; }}",
+            arg=value,
+            timeout=timeout_ms,
+            polling=50,
+        )
+    except sync_api.TimeoutError:
+        raise AssertionError(f"step slider never reached {value}: it shows {page.evaluate(_STEP_STATE_JS)}") from None
+
+
+def _wait_for_rerun(session: Session, runs_before: int, timeout_ms: int = 30_000) -> None:
+    """Wait for a script run to start after `runs_before` runs, then for it to finish and draw."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while session.runs.runs_started <= runs_before:
+        assert time.monotonic() < deadline, f"no script run started within {timeout_ms} ms"
+        session.page.wait_for_timeout(50)
+    session.wait()
+
+
+def _query(page) -> dict[str, str]:
+    from urllib.parse import parse_qsl
+
+    return dict(parse_qsl(urlsplit(page.url).query))
+
+
+@pytest.fixture
+def fresh_page(server, browser):
+    """fresh_page(path) -> Session: a page of its own, opened at `path` (with its query string) and run to the end.
+    Its context is closed after the test."""
+    opened: list[Session] = []
+
+    def opener(path: str, wait: bool = True) -> Session:
+        session = Session.open(browser, server.url + path, SERVER_LOG)
+        opened.append(session)
+        if wait:
+            session.wait()
+        return session
+
+    yield opener
+    for session in opened:
+        session.page.context.close()
+
+
+def _rate(samples: list[list[float]]) -> tuple[float, int, float]:
+    """(distinct step values per second after the first, changes seen, seconds sampled) of a sampling run."""
+    values = [v for _, v in samples if v is not None]
+    elapsed = (samples[-1][0] - samples[0][0]) / 1000
+    changes = len(set(values)) - 1
+    return changes / elapsed, changes, elapsed
+
+
+def test_play_advances_frames_in_the_browser(fresh_page):
+    session = fresh_page("/one-weight?w1_steps=200&step=0")
+    page = session.page
+    _wait_for_step(page, 0)
+    _, low, high, _ = _step_state(page)
+    assert (low, high) == (0, 200), f"a 200-step run's step slider should span 0..200, not {low}..{high}"
+    reruns_before, runs_before = session.runs.reruns_requested, session.runs.runs_started
+    console_before = len(session.console)
+
+    rates = {}
+    for speed, least in (("10", 8.0), ("30", 15.0)):
+        _player(page, "speed").select_option(speed)
+        _player(page, "play").click()
+        samples = page.evaluate(_SAMPLE_STEP_JS, [2_000, 20])
+        rate, changes, elapsed = _rate(samples)
+        rates[speed] = rate
+        print(f"\nplay at {speed} steps/s: {changes} new steps in {elapsed:.2f} s = {rate:.1f} steps/s")
+        assert "Pause" in _player(page, "play").inner_text(), "the Play button did not turn into Pause while playing"
+        _player(page, "play").click()  # pause
+        assert "Play" in _player(page, "play").inner_text(), "the Pause button did not turn back into Play"
+        assert rate >= least, (
+            f"at {speed} steps/s the chart advanced only {rate:.1f} steps/s ({changes} in {elapsed:.2f} s; "
+            f"at least {least} wanted); samples: {samples[:: max(1, len(samples) // 20)]}"
+        )
+        # Paused: the value stays where it is, and the URL says where.
+        paused_at = _step_state(page)[0]
+        page.wait_for_timeout(600)
+        still = page.evaluate(_SAMPLE_STEP_JS, [400, 20])
+        moved = sorted({v for _, v in still} - {paused_at})
+        assert not moved, f"after Pause at step {paused_at} the step slider still moved to {moved}"
+        assert _query(page).get("step") == str(paused_at), f"URL {page.url} does not say step={paused_at}"
+    assert rates["30"] > rates["10"], f"30 steps/s was not faster than 10 steps/s: {rates}"
+
+    page.wait_for_timeout(500)  # a rerun would have been asked for, and started, by now
+    reruns = session.runs.reruns_requested - reruns_before
+    runs = session.runs.runs_started - runs_before
+    assert not reruns and not runs, f"playing asked for {reruns} rerun(s) and the script ran {runs} time(s)"
+    problems = session.problems(since=console_before)
+    assert not problems, "while playing: " + "\n".join(problems)
+
+
+def test_arrow_keys_step_the_chart(fresh_page):
+    session = fresh_page("/one-weight?w1_steps=50&step=10")
+    page = session.page
+    _wait_for_step(page, 10)
+    _, _, high, stride = _step_state(page)
+    runs_before = session.runs.runs_started
+    page.get_by_role("heading", name="1 · One weight").click()  # focus the page, not a text field or slider
+    focused = page.evaluate("() => document.activeElement?.tagName")
+    assert focused in ("BODY", "MAIN", "DIV", "SECTION"), f"clicking the title focused a {focused}"
+
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowLeft")
+    _wait_for_step(page, 10 + stride, timeout_ms=2_000)
+    page.keyboard.press("Home")
+    _wait_for_step(page, 0, timeout_ms=2_000)
+    page.keyboard.press("End")
+    _wait_for_step(page, high, timeout_ms=2_000)
+    assert high == 50, f"a 50-step run's step slider ends at {high}"
+    assert _query(page).get("step") == str(high), f"URL {page.url} does not follow the keys to step={high}"
+    page.wait_for_timeout(300)
+    assert session.runs.runs_started == runs_before, "stepping with the keys reran the script"
+
+
+def _focus_streamlit_slider(page, label: str):
+    """The hidden range input of the Streamlit slider labelled `label`, focused (keys then move its thumb)."""
+    handle = page.locator('[data-testid="stSlider"]').filter(has_text=label).locator("input[type=range]").first
+    handle.focus()
+    return handle
+
+
+def test_a_copied_link_reopens_the_same_scene(fresh_page):
+    session = fresh_page("/one-weight")
+    page = session.page
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+
+    # Set the learning rate and the number of steps as a user would, with the keyboard.
+    runs_before = session.runs.runs_started
+    _focus_streamlit_slider(page, "Learning rate")
+    page.keyboard.press("ArrowRight")  # 0.05 -> the next stop, 1/18
+    _wait_for_rerun(session, runs_before)
+    runs_before = session.runs.runs_started
+    _focus_streamlit_slider(page, "Number of steps")
+    page.keyboard.press("ArrowLeft")  # 20 -> 19
+    _wait_for_rerun(session, runs_before)
+    widgets = page.evaluate(_WIDGET_VALUES_JS)
+    lr_label, steps_label = "Learning rate lr (log scale)", "Number of steps"
+    assert widgets.get(lr_label) == "1/18 ≈ 0.0556" and widgets.get(steps_label) == "19", widgets
+
+    # Scrub with the player's forward button.
+    _wait_for_step(page, 0)
+    for _ in range(3):
+        _player(page, "forward").click()
+    _wait_for_step(page, 3, timeout_ms=2_000)
+
+    _player(page, "copy").click()
+    sync_api.expect(_player(page, "copy")).to_contain_text("Link copied")  # the clipboard write has resolved
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    assert copied == page.url, f"Copy link copied {copied!r}, the page is at {page.url!r}"
+    query = _query(page)
+    assert query.get("step") == "3" and query.get("w1_steps") == "19" and "w1_lr" in query, f"the link: {copied}"
+
+    again = fresh_page(urlsplit(copied)._replace(scheme="", netloc="").geturl())
+    _wait_for_step(again.page, 3)
+    reopened = again.page.evaluate(_WIDGET_VALUES_JS)
+    for label in (lr_label, steps_label, "Start A₀"):
+        assert reopened.get(label) == widgets.get(label), f"{label}: {widgets.get(label)} -> {reopened.get(label)}"
+    assert _step_state(again.page)[2] == 19, "the reopened chart's step slider does not end at 19"
+    assert again.page.get_by_text("Lands in one step").count(), "the reopened page does not say it lands in one step"
+    problems = session.problems() + again.problems()
+    assert not problems, "\n".join(problems)
+
+
+def test_a_scene_opens_from_the_home_page(fresh_page):
+    session = fresh_page("/")
+    page = session.page
+    runs_before = session.runs.runs_started
+    page.get_by_role("link", name="1/9 oscillates forever").click()
+    _wait_for_rerun(session, runs_before)
+    assert urlsplit(page.url).path == "/one-weight", f"the scene opened {page.url}"
+    sync_api.expect(page.get_by_text("Oscillates forever")).to_be_visible()
+    widgets = page.evaluate(_WIDGET_VALUES_JS)
+    assert widgets.get("Learning rate lr (log scale)") == "1/9 ≈ 0.111", widgets
+    assert widgets.get("Number of steps") == "20", widgets
+    _wait_for_step(page, 0)
+    problems = session.problems()
+    assert not problems, "\n".join(problems)
+
+
+def test_presenter_view(fresh_page):
+    session = fresh_page("/one-weight?presenter=true")
+    page = session.page
+    toggle = page.locator(".st-key-presenter input[type=checkbox]")
+    assert toggle.is_checked(), "?presenter=true did not turn the Presenter view toggle on"
+    hidden = {
+        "iteration table": '[data-testid="stDataFrame"]',
+        "download button": '[data-testid="stDownloadButton"]',
+    }
+    for what, selector in hidden.items():
+        found = page.locator(selector)
+        assert found.count() >= 1, f"the page has no {what} to hide ({selector})"
+        assert not found.first.is_visible(), f"presenter view still shows the {what}"
+    container = '[data-testid="stMainBlockContainer"]'
+    zoom = page.evaluate(f"""() => getComputedStyle(document.querySelector('{container}')).zoom""")
+    assert float(zoom) > 1, f"presenter view does not enlarge the page (zoom {zoom})"
+    assert page.locator(".vega-embed canvas, .vega-embed svg").first.is_visible(), "presenter view shows no chart"
+    browser_helpers.full_page_screenshot(page, ARTIFACTS / "presenter.png")
+    problems = session.problems()
+    assert not problems, "\n".join(problems)
+
+
+def test_a_bad_url_value_is_reported_and_the_page_still_draws(fresh_page):
+    session = fresh_page("/one-weight?w1_steps=9999", wait=False)
+    page = session.page
+    toast = page.locator('[data-testid="stToast"]').filter(has_text="could not be used")
+    toast.first.wait_for(state="visible", timeout=browser_helpers.APP_TIMEOUT_MS)
+    text = toast.first.inner_text()
+    print(f"\ntoast: {text!r}")
+    assert "w1_steps" in text and "9999" in text, f"the toast does not name the value it dropped: {text!r}"
+    charts, _, drawn = session.wait()
+    assert drawn >= 1 and drawn == charts, f"charts sent {charts}, drawn {drawn}"
+    assert page.evaluate(_WIDGET_VALUES_JS).get("Number of steps") == "20", "w1_steps did not fall back to 20"
+    assert page.locator('[data-testid="stException"]').count() == 0
+    problems = session.problems()
+    assert not problems, "\n".join(problems)
+
+
+def test_presenter_view_fits_the_screen(fresh_page):
+    session = fresh_page("/one-weight?presenter=true")
+    page = session.page
+    overflow = page.evaluate(
+        """() => {
+            const main = document.querySelector('[data-testid="stMain"]').getBoundingClientRect();
+            return [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+                .map((chart) => chart.getBoundingClientRect().right - Math.min(main.right, window.innerWidth))
+                .filter((past) => past > 1);
+        }"""
+    )
+    problems = [f"a chart reaches {past:.0f} px past the right edge of the page" for past in overflow]
+    if page.locator(".player .hint").first.is_visible():
+        problems.append("the player's key hint is still shown")
+    assert not problems, "presenter view: " + "; ".join(problems)
+
+
+def test_the_url_step_follows_the_chart_after_a_rerun(fresh_page):
+    session = fresh_page("/one-weight?w1_steps=30&step=5")
+    page = session.page
+    _wait_for_step(page, 5)
+    runs_before = session.runs.runs_started
+    _focus_streamlit_slider(page, "Number of steps")
+    page.keyboard.press("ArrowLeft")  # 30 -> 29: the script reruns and the chart is drawn anew
+    _wait_for_rerun(session, runs_before)
+    page.wait_for_timeout(1_500)  # the player's own restore polls every 100 ms
+    shown, url_step = _step_state(page)[0], _query(page).get("step")
+    assert url_step == str(shown), f"after a rerun the chart shows step {shown}, the URL (Copy link) says {url_step}"

@@ -93,12 +93,19 @@ export default function(component) {
   const asked = new URLSearchParams(window.location.search).get(name);
   const wanted = asked === null || asked.trim() === "" ? NaN : Number(asked);
   let tries = 0;
+  let follow = null;
   const restore = setInterval(() => {  // the chart may render after this component: wait for its slider
     if (inputs().length || ++tries > 100) {
       clearInterval(restore);
       if (Number.isFinite(wanted)) setStep(wanted);
+      // From now on the URL follows the chart, also when a rerun redraws it at its default step.
+      follow = setInterval(() => {
+        const shown = inputs()[0];
+        if (shown && new URLSearchParams(window.location.search).get(name) !== shown.value) remember(shown.value);
+      }, 250);
     }
   }, 100);
+  if (data && data.presenting) root.querySelector(".hint").style.display = "none";
   const copyButton = root.querySelector("[data-act=copy]");
   const copyLink = async () => {
     try {
@@ -135,6 +142,7 @@ export default function(component) {
   return () => {
     stop();
     clearInterval(restore);
+    clearInterval(follow);
     document.removeEventListener("keydown", onKey);
     document.removeEventListener("input", onInput);
   };
@@ -146,4 +154,4 @@ _player = st.components.v2.component("descent_player", html=_HTML, css=_CSS, js=
 
 def player(key: str, name: str = "step") -> None:
     """Play / pause / step buttons (and ← → keys) for every chart scrubber on the page called `name`."""
-    _player(key=key, data={"name": name})
+    _player(key=key, data={"name": name, "presenting": bool(st.session_state.get("presenter", False))})

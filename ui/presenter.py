@@ -7,15 +7,20 @@ import streamlit as st
 
 _CSS = """
 <style>
-  html { font-size: 20px; }
   [data-testid="stAppViewContainer"] { color: #000; }
-  [data-testid="stMainBlockContainer"] { max-width: 100%; padding-left: 2rem; padding-right: 2rem; }
-  [data-testid="stVegaLiteChart"] { zoom: 1.3; }
+  [data-testid="stMainBlockContainer"] { max-width: 100%; padding: 1rem 1.5rem; zoom: 1.15; }
   [data-testid="stDownloadButton"], [data-testid="stExpander"], [data-testid="stDataFrame"],
   [data-testid="stTable"], [data-testid="stFileUploader"], .player .hint { display: none !important; }
   h1 { font-size: 2.4rem !important; }
 </style>
 """
+
+
+def requested() -> bool:
+    """Whether this run presents: the sidebar toggle, or ?presenter=true in an opened link."""
+    if "presenter" in st.session_state:
+        return bool(st.session_state["presenter"])
+    return st.query_params.get("presenter", "").lower() in {"true", "1"}
 
 
 def apply() -> None:
