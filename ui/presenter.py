@@ -8,7 +8,7 @@ import streamlit as st
 _CSS = """
 <style>
   [data-testid="stAppViewContainer"] { color: #000; }
-  [data-testid="stMainBlockContainer"] { max-width: 100%; padding: 1rem 1.5rem; zoom: 1.15; }
+  [data-testid="stMainBlockContainer"] { max-width: 100%; padding: 3.5rem 1.5rem 1rem; zoom: 1.15; }
   [data-testid="stDownloadButton"], [data-testid="stExpander"], [data-testid="stDataFrame"],
   [data-testid="stTable"], [data-testid="stFileUploader"], .player .hint { display: none !important; }
   h1 { font-size: 2.4rem !important; }
