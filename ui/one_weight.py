@@ -11,9 +11,12 @@ import streamlit as st
 import gd_core as gd
 from gd_core.charts import scalar
 
-# Log-spaced stops from 1e-3 to 0.3, plus the tutorial's named thresholds 1/18 (one step) and 1/9 (oscillates).
+# Log-spaced stops from 1e-4 to 10 (a typed loss may need either end), plus the tutorial's named
+# thresholds 1/18 (one step) and 1/9 (oscillates).
 LR_NAMED = {1 / 18: "1/18", 1 / 9: "1/9"}
-LR_OPTIONS = sorted([0.001, 0.002, 0.003, 0.005, 0.01, 0.02, 0.03, 0.05, 0.08, 0.1, 0.12, 0.15, 0.2, 0.3, *LR_NAMED])
+LR_STOPS = [1e-4, 3e-4, 0.001, 0.002, 0.003, 0.005, 0.01, 0.02, 0.03, 0.05, 0.08, 0.1, 0.12, 0.15, 0.2, 0.3]
+LR_STOPS += [0.5, 1, 2, 5, 10]
+LR_OPTIONS = sorted([*LR_STOPS, *LR_NAMED])
 LAST_GOOD = "w1_last_good_loss"  # session key: the last loss text that ran ("" = the tutorial's loss)
 
 
