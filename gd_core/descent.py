@@ -16,7 +16,7 @@ import torch
 
 from gd_core.device import ResolvedDevice, resolve_device
 from gd_core.minibatch import batch_moments
-from gd_core.problems import LinearRegression, mse_from_moments
+from gd_core.problems import LinearRegression, affine_gradient, mse_from_moments
 
 Tensor = torch.Tensor
 
@@ -172,17 +172,23 @@ def sweep(
             torch_optimizer.step()
             return torch.stack([leaf.detach() for leaf in leaves])
 
-    for k in range(steps + 1):
-        loss, grad = value_and_grad_at_step(theta, k)
-        if k == 0 and bool(_bad(theta, loss, grad, loss).any()):
-            raise ValueError("the loss or its gradient is not finite at the start point; pick another start")
-        params[k], losses[k], grads[k] = theta, loss, grad
-        if k == steps:
-            break
-        if k % _CHECK_EVERY == 0 and bool(_bad(theta, loss, grad, losses[0]).all()):
-            break  # every run has diverged: nothing left to compute
-        with torch.no_grad():
-            theta = update(theta, grad, k)
+    if isinstance(problem, LinearRegression) and optimizer == "gd":
+        step_moments = full_moments.expand(steps + 1, -1) if batch_size is None else moments
+        params = _linear_regression_path(theta, lr, step_moments, params)
+        losses, grads = mse_from_moments(params, step_moments.unsqueeze(1))
+        _refuse_bad_start(params[0], losses[0], grads[0])
+    else:
+        for k in range(steps + 1):
+            loss, grad = value_and_grad_at_step(theta, k)
+            if k == 0:
+                _refuse_bad_start(theta, loss, grad)
+            params[k], losses[k], grads[k] = theta, loss, grad
+            if k == steps:
+                break
+            if k % _CHECK_EVERY == 0 and bool(_bad(theta, loss, grad, losses[0]).all()):
+                break  # every run has diverged: nothing left to compute
+            with torch.no_grad():
+                theta = update(theta, grad, k)
 
     extra = {}
     if batch_size is not None:
@@ -190,6 +196,31 @@ def sweep(
         extra = {"batch_loss": losses, "full_grad": full_grad, "epoch": epochs}
         losses = full_loss
     return _tidy(problem, lrs, params, losses, grads, extra, optimizer, batch_size, resolved)
+
+
+def _linear_regression_path(theta: Tensor, lr: Tensor, step_moments: Tensor, params: Tensor) -> Tensor:
+    """Plain descent on the MSE, θ ← θ − lr·(A_k·θ − c_k), filling params (steps + 1, runs, 2).
+
+    The gradient is affine in θ (problems.affine_gradient), so a step is one fused matrix product: about
+    three times fewer tensor operations per step than the moments formula, which matters for minibatch
+    runs of many thousand steps. Losses and gradients are computed for the whole path afterwards.
+    """
+    curvature, offset = affine_gradient(step_moments)
+    curvature_t = curvature.transpose(-1, -2)
+    steps = params.shape[0] - 1
+    for k in range(steps + 1):
+        params[k] = theta
+        if k == steps:
+            break
+        if k % _CHECK_EVERY == 0 and bool(((~torch.isfinite(theta)) | (theta.abs() > EXPLODE_PARAM)).any(-1).all()):
+            break  # every run has diverged
+        theta = theta - lr * torch.addmm(offset[k], theta, curvature_t[k], beta=-1)
+    return params
+
+
+def _refuse_bad_start(theta: Tensor, loss: Tensor, grad: Tensor) -> None:
+    if bool(_bad(theta, loss, grad, loss).any()):
+        raise ValueError("the loss or its gradient is not finite at the start point; pick another start")
 
 
 def _bad(theta: Tensor, loss: Tensor, grad: Tensor, start_loss: Tensor) -> Tensor:

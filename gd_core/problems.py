@@ -94,6 +94,18 @@ def mse_from_moments(params: Tensor, moments: Tensor) -> tuple[Tensor, Tensor]:
     return loss.clamp_min(0), grad
 
 
+def affine_gradient(moments: Tensor) -> tuple[Tensor, Tensor]:
+    """The MSE gradient is affine in θ = (w, b): ∇MSE(θ) = A·θ − c, with, from the (centred) moments,
+    A = 2·[[var_x + x̄², x̄], [x̄, 1]] and c = 2·(cov_xy + x̄·ȳ, ȳ). Returns (A, c) over the leading dimensions."""
+    mean_x, mean_y, var_x, cov_xy, _ = moments.unbind(-1)
+    one = torch.ones_like(mean_x)
+    curvature = 2 * torch.stack(
+        [torch.stack([var_x + mean_x * mean_x, mean_x], -1), torch.stack([mean_x, one], -1)], -2
+    )
+    offset = 2 * torch.stack([cov_xy + mean_x * mean_y, mean_y], -1)
+    return curvature, offset
+
+
 def _as_vector(values) -> Tensor:
     """1-D float tensor; tensors keep their device and dtype, anything else becomes float64."""
     if isinstance(values, Tensor):
