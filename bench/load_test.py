@@ -1,0 +1,369 @@
+"""Load test: concurrent sessions drive every page of the app over Streamlit's own websocket protocol.
+
+    .venv/bin/python bench/load_test.py            # 60 s with 5 sessions, then 20 sessions for 180 s (~7 min)
+    .venv/bin/python bench/load_test.py --quick    # 5 sessions for 30 s (~1 min)
+    add --check to exit non-zero when any rerun failed
+
+It starts `streamlit run app.py` on a free port of 127.0.0.1 (nothing else is contacted). Each session is a
+websocket client that speaks what the browser speaks (BackMsg / ForwardMsg protobufs from the streamlit
+package): it asks for a page by url path (rerun_script), reads the elements the server sends back, and times
+the rerun up to script_finished. Runs are plain reruns, a new sidebar seed, or a new value for the page's
+first slider (its id learnt from the page's own protos), so that caches miss on some runs.
+Errors: an Exception element, a page_not_found message, the wrong page, a non-success finish, a timeout
+or a dropped connection. The server's RSS (with any children) is sampled every 0.5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import streamlit
+from streamlit.proto.Alert_pb2 import Alert
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.NumberInput_pb2 import NumberInput
+from streamlit.proto.Slider_pb2 import Slider
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+from websockets.asyncio.client import connect
+from websockets.exceptions import WebSocketException
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = ["", "one-weight", "fitting-a-line", "minibatches", "learning-rate", "optimizers"]  # url paths, as in app.py
+RERUN_TIMEOUT = 120.0  # seconds for one rerun before it counts as a timeout (the session then reconnects)
+SETTLE = 15.0  # seconds after the last session left before "after" is measured
+SESSION_TTL = 120.0  # server.disconnectedSessionTTL's default: a left session may be kept this long
+NUMERIC = (Slider.INT, Slider.FLOAT)
+DONE = {ForwardMsg.FINISHED_SUCCESSFULLY: "success", ForwardMsg.FINISHED_WITH_COMPILE_ERROR: "compile_error"}
+
+
+@dataclass
+class Stats:
+    """What one phase measured, shared by its sessions (one event loop: no locks needed)."""
+
+    latency: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))  # page -> seconds
+    kilobytes: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))  # page -> KB received
+    by_kind: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))  # plain/seed/slider
+    errors: Counter = field(default_factory=Counter)  # (kind, page) -> count
+    examples: dict[str, str] = field(default_factory=dict)  # kind -> first detail
+    alerts: Counter = field(default_factory=Counter)  # st.error boxes the pages showed: (page, text) -> count
+    titles: dict[str, str] = field(default_factory=dict)  # page -> first heading of the main area
+    cpu_seconds: float = 0.0  # the server's CPU time (user + system) during the phase
+    load: tuple[float, float] = (0.0, 0.0)  # the machine's 1-minute load average at the start and the end
+
+    def error(self, kind: str, page: str, detail: str) -> None:
+        self.errors[kind, page] += 1
+        self.examples.setdefault(kind, f"/{page}: {detail}")
+
+
+@dataclass
+class Known:
+    """Widgets one session has seen: the sidebar seed and the first slider of each page."""
+
+    seed: NumberInput | None = None
+    seed_value: int = 0
+    sliders: dict[str, Slider] = field(default_factory=dict)
+
+
+def family(pid: int) -> set[int]:
+    """pid and all its descendants, from /proc."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    members, grew = {pid}, True
+    while grew:
+        new = {child for child, parent in parents.items() if parent in members} - members
+        members |= new
+        grew = bool(new)
+    return members
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of pid and its descendants (VmRSS), in MB."""
+    total_kb = 0
+    for member in family(pid):
+        try:
+            for line in Path(f"/proc/{member}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total_kb += int(line.split()[1])
+        except OSError:
+            continue
+    return total_kb / 1024
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by pid and its descendants."""
+    ticks = 0
+    for member in family(pid):
+        try:
+            ticks += sum(int(v) for v in Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()[11:13])
+        except (OSError, ValueError):
+            continue
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def widget_states(rng: random.Random, known: Known, page: str) -> tuple[str, list[WidgetState]]:
+    """Pick this run's kind and the widget values to send: the seed always, once known, and maybe a slider."""
+    kind = rng.choice(["plain", "seed", "slider"])
+    states = []
+    if kind == "seed" and known.seed is not None:
+        known.seed_value = rng.randrange(1000)
+    elif kind == "seed" or (kind == "slider" and page not in known.sliders):
+        kind = "plain"
+    if known.seed is not None:
+        state = WidgetState(id=known.seed.id)
+        if known.seed.data_type == NumberInput.INT:
+            state.int_value = known.seed_value
+        else:
+            state.double_value = known.seed_value
+        states.append(state)
+    if kind == "slider":
+        slider = known.sliders[page]
+        points = round((slider.max - slider.min) / slider.step) if slider.step > 0 else 0
+        values = sorted(slider.min + slider.step * rng.randint(0, points) for _ in slider.default or [0])
+        state = WidgetState(id=slider.id)
+        state.double_array_value.data.extend(round(v) if slider.data_type == Slider.INT else v for v in values)
+        states.append(state)
+    return kind, states
+
+
+async def rerun(ws, page: str, states: list[WidgetState]) -> tuple[float, int, str, str, list]:
+    """Ask for one page, read until script_finished: (seconds, bytes, status, page run, [(delta path, element)])."""
+    msg = BackMsg()
+    msg.rerun_script.page_name = page
+    msg.rerun_script.widget_states.widgets.extend(states)
+    start = time.perf_counter()
+    await ws.send(msg.SerializeToString())
+    ran, elements, received = "?", [], 0
+    async with asyncio.timeout(RERUN_TIMEOUT):
+        while True:
+            raw = await ws.recv()
+            received += len(raw)
+            fwd = ForwardMsg.FromString(raw)
+            kind = fwd.WhichOneof("type")
+            if kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
+                elements.append((tuple(fwd.metadata.delta_path), fwd.delta.new_element))
+            elif kind == "navigation":  # the last one names the page st.navigation ran
+                nav = fwd.navigation
+                ran = next((p.url_pathname for p in nav.app_pages if p.page_script_hash == nav.page_script_hash), "?")
+            elif kind == "page_not_found":
+                elements.append(((), "page_not_found"))
+            elif kind == "script_finished" and fwd.script_finished in DONE:  # not a fragment or early-for-rerun end
+                return time.perf_counter() - start, received, DONE[fwd.script_finished], ran, elements
+
+
+def record(stats: Stats, known: Known, page: str, kind: str, result: tuple[float, int, str, str, list]) -> None:
+    """Book one finished rerun: latency, errors, alerts, and the widgets worth changing next time."""
+    seconds, received, status, ran, elements = result
+    stats.latency[page].append(seconds)
+    stats.kilobytes[page].append(received / 1024)
+    stats.by_kind[kind].append(seconds)
+    if status != "success":
+        stats.error(f"finished_{status}", page, status)
+    if ran != page:
+        stats.error("wrong_page", page, f"asked for /{page}, st.navigation ran /{ran}")
+    for path, element in elements:
+        if element == "page_not_found":
+            stats.error("page_not_found", page, "server sent page_not_found (the browser shows a 'Page not found' box)")
+            continue
+        which = element.WhichOneof("type")
+        if which == "exception":
+            label = "warning_element" if element.exception.is_warning else "exception"
+            stats.error(label, page, f"{element.exception.type}: {element.exception.message[:200]}")
+        elif which == "alert" and element.alert.format == Alert.ERROR:
+            stats.alerts[page, element.alert.body[:120]] += 1
+        elif which == "heading" and path[:1] == (0,):
+            stats.titles.setdefault(page, element.heading.body)
+        elif which == "number_input" and element.number_input.id.endswith("-seed"):
+            known.seed = element.number_input
+        elif which == "slider" and element.slider.type == Slider.SLIDER and element.slider.data_type in NUMERIC:
+            known.sliders.setdefault(page, element.slider)  # a numeric st.slider, not a select_slider
+
+
+async def session(index: int, port: int, deadline: float, stats: Stats) -> None:
+    """One visitor: walk the pages in turn (starting at a different one each) until the deadline."""
+    rng, known, turn = random.Random(index), Known(), index
+    origin = f"http://127.0.0.1:{port}"
+    while time.monotonic() < deadline:
+        page = PAGES[turn % len(PAGES)]
+        try:
+            async with connect(
+                f"ws://127.0.0.1:{port}/_stcore/stream",
+                origin=origin,
+                subprotocols=["streamlit"],
+                max_size=None,
+                ping_interval=None,
+                proxy=None,
+                open_timeout=30,
+            ) as ws:
+                while time.monotonic() < deadline:
+                    page = PAGES[turn % len(PAGES)]
+                    kind, states = widget_states(rng, known, page)
+                    record(stats, known, page, kind, await rerun(ws, page, states))
+                    turn += 1
+        except TimeoutError:
+            stats.error("timeout", page, "no connection or no script_finished in time; reconnecting")
+            turn += 1
+        except (OSError, WebSocketException) as error:
+            stats.error("connection", page, repr(error))
+            await asyncio.sleep(1)
+
+
+async def phase(port: int, pid: int, sessions: int, seconds: float) -> tuple[Stats, float]:
+    """Run `sessions` concurrent sessions for `seconds`; return their stats and the server's peak RSS (MB)."""
+    stats, peak, cpu_start, load_start = Stats(), rss_mb(pid), cpu_seconds(pid), os.getloadavg()[0]
+    deadline = time.monotonic() + seconds
+    tasks = [asyncio.create_task(session(i, port, deadline, stats)) for i in range(sessions)]
+    while not all(task.done() for task in tasks):  # ends by deadline + RERUN_TIMEOUT at the latest
+        await asyncio.wait(tasks, timeout=0.5)
+        peak = max(peak, rss_mb(pid))
+    for task in tasks:
+        task.result()  # a bug in this script should not pass silently
+    stats.cpu_seconds, stats.load = cpu_seconds(pid) - cpu_start, (load_start, os.getloadavg()[0])
+    return stats, peak
+
+
+def start_server(log) -> tuple[subprocess.Popen, int]:
+    """`streamlit run app.py` on a free loopback port, once /_stcore/health answers "ok"."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"]
+    command += ["--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+    server = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback only, never a proxy
+    give_up = time.monotonic() + 120
+    while time.monotonic() < give_up and server.poll() is None:
+        try:
+            if opener.open(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read() == b"ok":
+                return server, port
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"the server did not become healthy within 120 s (log: {log.name})")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+
+
+def quantiles(values: list[float]) -> str:
+    ordered = sorted(values)
+    if not ordered:
+        return f"{'-':>7}{'-':>7}{'-':>7}"
+    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+    return f"{pick(0.5):7.2f}{pick(0.95):7.2f}{ordered[-1]:7.2f}"
+
+
+def report(args, stats: Stats, five: Stats | None, memory: dict[str, float], log_path: str) -> int:
+    """Print the tables; return the number of errors over both phases."""
+    print(f"\nLoad test: {args.sessions} sessions x {args.duration:.0f} s over {len(PAGES)} pages, streamlit")
+    print(f"{streamlit.__version__}, client and server on the same machine; server log: {log_path}\n")
+    print(f"{'page':16}{'first heading':42}{'runs':>6}{'p50 s':>7}{'p95 s':>7}{'max s':>7}{'errors':>8}{'KB/run':>8}")
+    for page in PAGES:
+        errors = sum(n for (_, p), n in stats.errors.items() if p == page)
+        title = stats.titles.get(page, "?")[:40]
+        runs = len(stats.latency[page])
+        size = sorted(stats.kilobytes[page])[runs // 2] if runs else 0  # median
+        print(f"{'/' + page:16}{title:42}{runs:6}{quantiles(stats.latency[page])}{errors:8}{size:8.0f}")
+    every = [s for page in PAGES for s in stats.latency[page]]
+    print(f"{'all pages':58}{len(every):6}{quantiles(every)}{sum(stats.errors.values()):8}")
+    for kind in ("plain", "seed", "slider"):
+        print(f"{'  ' + kind + ' reruns':58}{len(stats.by_kind[kind]):6}{quantiles(stats.by_kind[kind])}")
+    if five is not None:
+        five_runs = [s for values in five.latency.values() for s in values]
+        print(
+            f"{'5-session phase (' + str(round(args.phase5)) + ' s)':58}{len(five_runs):6}{quantiles(five_runs)}"
+            f"{sum(five.errors.values()):8}"
+        )
+    total = Counter()
+    for phase_stats in filter(None, (five, stats)):
+        for (kind, _), n in phase_stats.errors.items():
+            total[kind] += n
+    print(f"\nerrors: {sum(total.values())}" + "".join(f"\n  {kind}: {n}" for kind, n in total.most_common()))
+    for kind in total:
+        example = (five.examples.get(kind) if five else None) or stats.examples.get(kind)
+        print(f"  first {kind}: {example}")
+    for (page, text), n in stats.alerts.most_common(5):
+        print(f"st.error box shown {n}x on /{page}: {text}")
+    tracebacks = Path(log_path).read_text(errors="replace").count("Traceback")
+    print(f"tracebacks in the server log: {tracebacks}")
+    per_run = stats.cpu_seconds / max(1, len(every))
+    print(f"server CPU: {stats.cpu_seconds:.0f} s for {len(every)} reruns = {per_run:.2f} s/rerun on average")
+    start, end = stats.load
+    print(f"machine load average (1 min, {os.cpu_count()} CPUs): {start:.1f} at the start, {end:.1f} at the end")
+    print("\nserver RSS (MB): " + " | ".join(f"{name} {mb:.0f}" for name, mb in memory.items()))
+    return sum(total.values())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, help="concurrent sessions (default 20; --quick: 5)")
+    parser.add_argument("--duration", type=float, help="seconds of the main phase (default 180; --quick: 30)")
+    parser.add_argument("--phase5", type=float, default=60, help="seconds of the 5-session phase (default 60)")
+    parser.add_argument("--quick", action="store_true", help="5 sessions, 30 s, no wait for the session TTL")
+    parser.add_argument("--check", action="store_true", help="exit 1 when any rerun failed")
+    args = parser.parse_args()
+    args.sessions = args.sessions or (5 if args.quick else 20)
+    args.duration = args.duration or (30 if args.quick else 180)
+    if args.sessions <= 5:
+        args.phase5 = 0  # the main phase is the 5-session phase
+    log = tempfile.NamedTemporaryFile(prefix="descent_load_test_", suffix=".log", delete=False)  # noqa: SIM115
+    server = None
+    try:
+        server, port = start_server(log)
+        time.sleep(3)
+        memory = {"before": rss_mb(server.pid)}
+        # One session through every page: torch, pandas and altair imported, each page's caches started.
+        # The memory the sessions add is measured against this, not against the bare server above.
+        print("1 session for 20 s (warm-up) ...", flush=True)
+        asyncio.run(phase(port, server.pid, 1, 20))
+        memory["warm (1 session)"] = rss_mb(server.pid)
+        five = None
+        if args.phase5 > 0:
+            print(f"5 sessions for {args.phase5:.0f} s ...", flush=True)
+            five, memory["peak(5 sessions)"] = asyncio.run(phase(port, server.pid, 5, args.phase5))
+            time.sleep(5)
+        print(f"{args.sessions} sessions for {args.duration:.0f} s ...", flush=True)
+        stats, memory[f"peak({args.sessions} sessions)"] = asyncio.run(
+            phase(port, server.pid, args.sessions, args.duration)
+        )
+        left = time.monotonic()
+        time.sleep(SETTLE)
+        memory[f"after {SETTLE:.0f} s"] = rss_mb(server.pid)
+        if not args.quick:  # the server may keep left sessions for SESSION_TTL seconds
+            print(f"waiting for the session TTL ({SESSION_TTL:.0f} s) ...", flush=True)
+            time.sleep(max(0.0, left + SESSION_TTL + 10 - time.monotonic()))
+            memory[f"after {SESSION_TTL + 10:.0f} s"] = rss_mb(server.pid)
+        errors = report(args, stats, five, memory, log.name)
+        if server.poll() is not None:
+            print(f"ERROR: the server exited with {server.returncode} during the test")
+            errors += 1
+    finally:
+        if server is not None:
+            stop_server(server)
+        log.close()
+    return 1 if args.check and errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
