@@ -78,3 +78,15 @@ def test_surface_rejects_bad_arguments():
         gd.loss_surface(gd.seed_problem(), [(0, 1), (0, 1)])
     with pytest.raises(ValueError, match="resolution"):
         gd.loss_surface(gd.seed_problem(), [(0, 1)], resolution=10**6)
+
+
+def test_step_slider_reaches_the_last_step_when_thinned():
+    import pandas as pd
+
+    from gd_core.charts import step_slider, thin_steps
+
+    frame = pd.DataFrame({"step": range(1001)})
+    thinned, stride = thin_steps(frame, max_steps=400)
+    assert stride == 3 and thinned["step"].max() == 1000
+    binding = step_slider(1000, stride=stride).param.to_dict()["bind"]
+    assert binding["max"] >= 1000 and binding["max"] % stride == 0

@@ -30,12 +30,17 @@ def thin_steps(frame: pd.DataFrame, max_steps: int = 400, step: str = "step") ->
 
 
 def step_slider(max_step: int, *, name: str = "step", stride: int = 1, value: int | None = None) -> alt.Parameter:
-    """A Vega-Lite parameter bound to a range input: scrubbing filters in the browser, no server rerun."""
-    value = max_step if value is None else min(max(int(value), 0), max_step)
+    """A Vega-Lite parameter bound to a range input: scrubbing filters in the browser, no server rerun.
+
+    The range ends at the first multiple of `stride` at or above `max_step`, so the last step is reachable
+    (filter the current point with "the last step ≤ the slider", not "= the slider", when thinning).
+    """
+    top = max(math.ceil(max_step / stride) * stride, 1)
+    value = top if value is None else min(max(int(value), 0), top)
     return alt.param(
         name=name,
         value=value - value % stride,
-        bind=alt.binding_range(min=0, max=max(max_step, 1), step=stride, name="step "),
+        bind=alt.binding_range(min=0, max=top, step=stride, name="step "),
     )
 
 
