@@ -7,7 +7,7 @@ Divergence is data: a run stops at the first non-finite or exploding step, recor
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -134,50 +134,33 @@ def sweep(
     runs = len(lrs)
     epochs = None
 
-    def value_and_grad_at_step(theta: Tensor, k: int) -> tuple[Tensor, Tensor]:
-        return problem.value_and_grad(theta)
-
     if isinstance(problem, LinearRegression):
         problem = problem.to(dev, dtype)
         full_moments = problem.moments()  # five numbers, computed once: each full-batch step is then O(1)
         if batch_size is None:
-
-            def value_and_grad_at_step(theta: Tensor, k: int) -> tuple[Tensor, Tensor]:
-                return mse_from_moments(theta, full_moments)
+            step_moments = full_moments.expand(steps + 1, -1)
         else:
-            moments, epochs = batch_moments(problem.x, problem.y, batch_size, steps + 1, seed)
+            step_moments, epochs = batch_moments(problem.x, problem.y, batch_size, steps + 1, seed)
 
-            def value_and_grad_at_step(theta: Tensor, k: int) -> tuple[Tensor, Tensor]:
-                return mse_from_moments(theta, moments[k])
+        def value_and_grad_at_step(theta: Tensor, k: int) -> tuple[Tensor, Tensor]:
+            return mse_from_moments(theta, step_moments[k])
+    else:
+
+        def value_and_grad_at_step(theta: Tensor, k: int) -> tuple[Tensor, Tensor]:
+            return problem.value_and_grad(theta)
 
     theta = torch.tensor(start, dtype=dtype, device=dev).expand(runs, -1).clone()
     lr = torch.tensor(lrs, dtype=dtype, device=dev).unsqueeze(-1)
     params = torch.full((steps + 1, runs, len(start)), math.nan, dtype=dtype, device=dev)
-    losses = torch.full((steps + 1, runs), math.nan, dtype=dtype, device=dev)
-    grads = torch.full_like(params, math.nan)
-
-    if optimizer == "gd":
-        # Plain descent is written out: it is the update the lesson shows, θ ← θ − lr·∇f(θ).
-        def update(theta: Tensor, grad: Tensor, k: int) -> Tensor:
-            return theta - lr * grad
-    else:
-        leaves = [row.clone().requires_grad_(True) for row in theta]
-        torch_optimizer = _torch_optimizer(optimizer, leaves, lrs)
-
-        def update(theta: Tensor, grad: Tensor, k: int) -> Tensor:
-            # torch.optim holds one learning rate per parameter group, hence one leaf per run;
-            # the gradient comes from the problem (closed form or autograd), as for plain gd.
-            for leaf, row_grad in zip(leaves, grad, strict=True):
-                leaf.grad = row_grad.clone()
-            torch_optimizer.step()
-            return torch.stack([leaf.detach() for leaf in leaves])
 
     if isinstance(problem, LinearRegression) and optimizer == "gd":
-        step_moments = full_moments.expand(steps + 1, -1) if batch_size is None else moments
         params = _linear_regression_path(theta, lr, step_moments, params)
         losses, grads = mse_from_moments(params, step_moments.unsqueeze(1))
         _refuse_bad_start(params[0], losses[0], grads[0])
     else:
+        losses = torch.full((steps + 1, runs), math.nan, dtype=dtype, device=dev)
+        grads = torch.full_like(params, math.nan)
+        update = _update_rule(optimizer, theta, lr, lrs)
         for k in range(steps + 1):
             loss, grad = value_and_grad_at_step(theta, k)
             if k == 0:
@@ -188,7 +171,7 @@ def sweep(
             if k % _CHECK_EVERY == 0 and bool(_bad(theta, loss, grad, losses[0]).all()):
                 break  # every run has diverged: nothing left to compute
             with torch.no_grad():
-                theta = update(theta, grad, k)
+                theta = update(theta, grad)
 
     extra = {}
     if batch_size is not None:
@@ -196,6 +179,25 @@ def sweep(
         extra = {"batch_loss": losses, "full_grad": full_grad, "epoch": epochs}
         losses = full_loss
     return _tidy(problem, lrs, params, losses, grads, extra, optimizer, batch_size, resolved)
+
+
+def _update_rule(optimizer: str, theta: Tensor, lr: Tensor, lrs: list[float]) -> Callable[[Tensor, Tensor], Tensor]:
+    """(θ, ∇f(θ)) -> next θ, for every run at once."""
+    if optimizer == "gd":
+        # Plain descent is written out: it is the update the lesson shows, θ ← θ − lr·∇f(θ).
+        return lambda theta, grad: theta - lr * grad
+    # torch.optim holds one learning rate per parameter group, hence one leaf per run; the gradient
+    # comes from the problem (closed form or autograd), as for plain gd.
+    leaves = [row.clone().requires_grad_(True) for row in theta]
+    torch_optimizer = _torch_optimizer(optimizer, leaves, lrs)
+
+    def step(theta: Tensor, grad: Tensor) -> Tensor:
+        for leaf, row_grad in zip(leaves, grad, strict=True):
+            leaf.grad = row_grad.clone()
+        torch_optimizer.step()
+        return torch.stack([leaf.detach() for leaf in leaves])
+
+    return step
 
 
 def _linear_regression_path(theta: Tensor, lr: Tensor, step_moments: Tensor, params: Tensor) -> Tensor:
