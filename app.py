@@ -3,6 +3,9 @@
 import streamlit as st
 
 from ui import links, presenter, settings
+from ui.memory import cap_malloc_arenas
+
+cap_malloc_arenas()  # many sessions, one thread each: see ui/memory.py
 
 st.set_page_config(
     page_title="Descent: gradient descent, step by step",
