@@ -6,48 +6,78 @@ run.frame        # one row per step: step, A, loss, grad_A
 """
 
 from gd_core.data import DataError, Dataset, dataset_from_frame, load_csv, numeric_columns, read_csv, synthetic
-from gd_core.descent import MAX_STEPS, OPTIMIZER_LABELS, OPTIMIZERS, Trajectory, descend, sweep
+from gd_core.descent import MAX_STEPS, Trajectory, descend, sweep
 from gd_core.device import DEVICE_CHOICES, ResolvedDevice, available_devices, resolve_device
 from gd_core.expr import Expression, ExpressionError, parse_expression
-from gd_core.minibatch import batch_membership, steps_per_epoch
+from gd_core.minibatch import batch_membership, gradient_noise, points_read, steps_per_epoch
+from gd_core.optimizers import OPTIMIZER_LABELS, OPTIMIZERS, Optimizer, get_optimizer
 from gd_core.problems import (
     TEST_FUNCTIONS,
     LinearRegression,
+    MomentProblem,
+    Problem,
     ScalarProblem,
     SurfaceProblem,
     seed_problem,
     test_function,
 )
-from gd_core.stability import critical_lr, hessian, hessian_eigenvalues
+from gd_core.stability import (
+    REGIMES,
+    Quadratic,
+    contraction,
+    critical_lr,
+    excess_loss,
+    hessian,
+    hessian_eigenvalues,
+    quadratic_fit,
+    regime,
+    regime_table,
+)
 from gd_core.surface import loss_surface
+from gd_core.tables import derivative_check, iteration_table
 
 __all__ = [
     "DEVICE_CHOICES",
     "MAX_STEPS",
     "OPTIMIZERS",
     "OPTIMIZER_LABELS",
+    "REGIMES",
     "TEST_FUNCTIONS",
     "DataError",
     "Dataset",
     "Expression",
     "ExpressionError",
     "LinearRegression",
+    "MomentProblem",
+    "Optimizer",
+    "Problem",
+    "Quadratic",
     "ResolvedDevice",
     "ScalarProblem",
     "SurfaceProblem",
     "Trajectory",
     "available_devices",
     "batch_membership",
+    "contraction",
     "critical_lr",
     "dataset_from_frame",
+    "derivative_check",
     "descend",
+    "excess_loss",
+    "get_optimizer",
+    "gradient_noise",
     "hessian",
     "hessian_eigenvalues",
+    "iteration_table",
     "load_csv",
     "loss_surface",
     "numeric_columns",
     "parse_expression",
+    "points_read",
+    "quadratic_fit",
     "read_csv",
+    "regime",
+    "regime_table",
     "resolve_device",
     "seed_problem",
     "steps_per_epoch",

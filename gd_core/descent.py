@@ -1,13 +1,14 @@
 """Run gradient descent: one run (descend) or a family of learning rates advancing together (sweep).
 
-θ_{k+1} = θ_k − lr·∇f(θ_k) for plain gradient descent; the other optimizers come from torch.optim.
-Divergence is data: a run stops at the first non-finite or exploding step, recorded as `diverged_at`.
+θ_{k+1} = θ_k − lr·∇f(θ_k) for plain gradient descent; the other optimizers come from torch.optim
+(gd_core.optimizers: one record each). Divergence is data: a run stops at the first non-finite or
+exploding step, recorded as `diverged_at`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,34 +17,15 @@ import torch
 
 from gd_core.device import ResolvedDevice, resolve_device
 from gd_core.minibatch import batch_moments
-from gd_core.problems import LinearRegression, affine_gradient, mse_from_moments
+from gd_core.optimizers import Optimizer, get_optimizer
+from gd_core.problems import MomentProblem, Problem, affine_gradient, mse_from_moments
 
 Tensor = torch.Tensor
 
-OPTIMIZERS = ("gd", "momentum", "nesterov", "rmsprop", "adam")
-OPTIMIZER_LABELS = {
-    "gd": "gradient descent",
-    "momentum": "momentum (β = 0.9)",
-    "nesterov": "Nesterov (β = 0.9)",
-    "rmsprop": "RMSProp",
-    "adam": "Adam",
-}
 MAX_STEPS = 100_000
 EXPLODE_FACTOR = 1e10  # a loss this many times its start (or 1) counts as diverged
 EXPLODE_PARAM = 1e150  # parameters beyond this would overflow float64 once squared
 _CHECK_EVERY = 64  # steps between checks whether every run has already diverged
-
-
-def _torch_optimizer(name: str, params: list[Tensor], lrs: list[float]) -> torch.optim.Optimizer:
-    """torch.optim optimizer with one parameter group (and so one learning rate) per run."""
-    groups = [{"params": [p], "lr": lr} for p, lr in zip(params, lrs, strict=True)]
-    if name == "momentum":
-        return torch.optim.SGD(groups, momentum=0.9)
-    if name == "nesterov":
-        return torch.optim.SGD(groups, momentum=0.9, nesterov=True)
-    if name == "rmsprop":
-        return torch.optim.RMSprop(groups)
-    return torch.optim.Adam(groups)
 
 
 @dataclass(frozen=True)
@@ -69,17 +51,23 @@ class Trajectory:
 
 
 def descend(
-    problem,
+    problem: Problem,
     *,
     lr: float,
     steps: int,
-    start,
+    start: float | Sequence[float],
     optimizer: str = "gd",
     batch_size: int | None = None,
     seed: int = 0,
-    device="auto",
+    device: str = "auto",
 ) -> Trajectory:
-    """One run of `steps` updates from `start` with learning rate `lr`."""
+    """One run of `steps` updates from `start` with learning rate `lr` (a sweep of one learning rate).
+
+    problem: any gd_core problem (seed_problem(), ScalarProblem.from_expression, LinearRegression, test_function).
+    start: one value per parameter (problem.param_names). optimizer: an id of gd_core.optimizers.REGISTRY.
+    batch_size: for data problems, the points per step (None or ≥ n: the full batch); seed: the shuffles' seed.
+    device: "auto" | "cpu" | "cuda" | "mps" (see resolve_device).
+    """
     return sweep(
         problem,
         lrs=[lr],
@@ -92,9 +80,29 @@ def descend(
     )
 
 
-def _validate(problem, lrs, steps, start, optimizer, batch_size) -> tuple[list[float], int, list[float], int | None]:
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
+@dataclass(frozen=True)
+class _Request:
+    """The checked arguments of a sweep."""
+
+    lrs: list[float]
+    steps: int
+    start: list[float]
+    optimizer: Optimizer
+    batch_size: int | None  # None: full batch
+
+
+@dataclass(frozen=True)
+class _BatchRecord:
+    """What a minibatch run records besides its path: the loss on each step's batch, the full-data gradient
+    (the batch gradient actually used is the frame's grad_*), and the epoch of each step."""
+
+    batch_loss: Tensor  # (steps + 1, runs)
+    full_grad: Tensor  # (steps + 1, runs, P)
+    epoch: Tensor  # (steps + 1,)
+
+
+def _validate(problem: Problem, lrs, steps, start, optimizer, batch_size) -> _Request:
+    chosen = get_optimizer(optimizer)
     lrs = [float(lr) for lr in np.atleast_1d(np.asarray(lrs, dtype=np.float64))]
     if not lrs:
         raise ValueError("give at least one learning rate")
@@ -108,39 +116,48 @@ def _validate(problem, lrs, steps, start, optimizer, batch_size) -> tuple[list[f
     if not all(math.isfinite(v) for v in start):
         raise ValueError("the start point must be finite")
     if batch_size is not None:
-        if not isinstance(problem, LinearRegression):
+        if not isinstance(problem, MomentProblem):
             raise ValueError("batch_size applies only to data problems (linear regression)")
         if int(batch_size) < 1:
             raise ValueError("batch size must be at least 1")
         batch_size = None if int(batch_size) >= problem.n else int(batch_size)  # larger than the data: full batch
-    return lrs, int(steps), start, batch_size
+    return _Request(lrs, int(steps), start, chosen, batch_size)
 
 
 def sweep(
-    problem,
+    problem: Problem,
     *,
     lrs: Sequence[float],
     steps: int,
-    start,
+    start: float | Sequence[float],
     optimizer: str = "gd",
     batch_size: int | None = None,
     seed: int = 0,
-    device="auto",
+    device: str = "auto",
 ) -> Trajectory:
-    """One run per learning rate, all advancing together as one batched tensor computation."""
-    lrs, steps, start, batch_size = _validate(problem, lrs, steps, start, optimizer, batch_size)
+    """One run per learning rate in `lrs`, all advancing together as one batched tensor computation.
+
+    The arguments are descend's, with a sequence of learning rates. The frame has one row per run and step:
+    run, lr, step, [epoch], the parameters (problem.param_names), loss, grad_<param>; minibatch runs add
+    batch_loss and full_grad_<param>, and their `loss` is the full-data loss. Each run stops at its first
+    non-finite or exploding step (summary.diverged_at, <NA> for a run that did not diverge).
+    """
+    request = _validate(problem, lrs, steps, start, optimizer, batch_size)
     resolved: ResolvedDevice = resolve_device(device)
     dev, dtype = resolved.device, resolved.dtype
-    runs = len(lrs)
-    epochs = None
+    problem = problem.to(dev, dtype)
+    steps, runs = request.steps, len(request.lrs)
 
-    if isinstance(problem, LinearRegression):
-        problem = problem.to(dev, dtype)
-        full_moments = problem.moments()  # five numbers, computed once: each full-batch step is then O(1)
-        if batch_size is None:
-            step_moments = full_moments.expand(steps + 1, -1)
+    theta = torch.tensor(request.start, dtype=dtype, device=dev).expand(runs, -1).clone()  # (runs, P)
+    lr = torch.tensor(request.lrs, dtype=dtype, device=dev).unsqueeze(-1)  # (runs, 1)
+    params = torch.full((steps + 1, runs, len(request.start)), math.nan, dtype=dtype, device=dev)  # (K+1, runs, P)
+
+    if isinstance(problem, MomentProblem):
+        full_moments = problem.moments()  # (5,), computed once: each full-batch step is then O(1) in n
+        if request.batch_size is None:
+            step_moments = full_moments.expand(steps + 1, -1)  # (K+1, 5)
         else:
-            step_moments, epochs = batch_moments(problem.x, problem.y, batch_size, steps + 1, seed)
+            step_moments, epochs = batch_moments(problem.x, problem.y, request.batch_size, steps + 1, seed)
 
         def value_and_grad_at_step(theta: Tensor, k: int) -> tuple[Tensor, Tensor]:
             return mse_from_moments(theta, step_moments[k])
@@ -149,18 +166,14 @@ def sweep(
         def value_and_grad_at_step(theta: Tensor, k: int) -> tuple[Tensor, Tensor]:
             return problem.value_and_grad(theta)
 
-    theta = torch.tensor(start, dtype=dtype, device=dev).expand(runs, -1).clone()
-    lr = torch.tensor(lrs, dtype=dtype, device=dev).unsqueeze(-1)
-    params = torch.full((steps + 1, runs, len(start)), math.nan, dtype=dtype, device=dev)
-
-    if isinstance(problem, LinearRegression) and optimizer == "gd":
+    if isinstance(problem, MomentProblem) and request.optimizer.torch_class is None:
         params = _linear_regression_path(theta, lr, step_moments, params)
-        losses, grads = mse_from_moments(params, step_moments.unsqueeze(1))
+        losses, grads = mse_from_moments(params, step_moments.unsqueeze(1))  # (K+1, runs), (K+1, runs, P)
         _refuse_bad_start(params[0], losses[0], grads[0])
     else:
-        losses = torch.full((steps + 1, runs), math.nan, dtype=dtype, device=dev)
-        grads = torch.full_like(params, math.nan)
-        update = _update_rule(optimizer, theta, lr, lrs)
+        losses = torch.full((steps + 1, runs), math.nan, dtype=dtype, device=dev)  # (K+1, runs)
+        grads = torch.full_like(params, math.nan)  # (K+1, runs, P)
+        update = request.optimizer.update_rule(theta, lr)
         for k in range(steps + 1):
             loss, grad = value_and_grad_at_step(theta, k)
             if k == 0:
@@ -173,31 +186,12 @@ def sweep(
             with torch.no_grad():
                 theta = update(theta, grad)
 
-    extra = {}
-    if batch_size is not None:
+    batch = None
+    if request.batch_size is not None:
         full_loss, full_grad = mse_from_moments(params, full_moments)
-        extra = {"batch_loss": losses, "full_grad": full_grad, "epoch": epochs}
+        batch = _BatchRecord(batch_loss=losses, full_grad=full_grad, epoch=epochs)
         losses = full_loss
-    return _tidy(problem, lrs, params, losses, grads, extra, optimizer, batch_size, resolved)
-
-
-def _update_rule(optimizer: str, theta: Tensor, lr: Tensor, lrs: list[float]) -> Callable[[Tensor, Tensor], Tensor]:
-    """(θ, ∇f(θ)) -> next θ, for every run at once."""
-    if optimizer == "gd":
-        # Plain descent is written out: it is the update the lesson shows, θ ← θ − lr·∇f(θ).
-        return lambda theta, grad: theta - lr * grad
-    # torch.optim holds one learning rate per parameter group, hence one leaf per run; the gradient
-    # comes from the problem (closed form or autograd), as for plain gd.
-    leaves = [row.clone().requires_grad_(True) for row in theta]
-    torch_optimizer = _torch_optimizer(optimizer, leaves, lrs)
-
-    def step(theta: Tensor, grad: Tensor) -> Tensor:
-        for leaf, row_grad in zip(leaves, grad, strict=True):
-            leaf.grad = row_grad.clone()
-        torch_optimizer.step()
-        return torch.stack([leaf.detach() for leaf in leaves])
-
-    return step
+    return _tidy(problem.param_names, request, params, losses, grads, batch, resolved)
 
 
 def _linear_regression_path(theta: Tensor, lr: Tensor, step_moments: Tensor, params: Tensor) -> Tensor:
@@ -207,7 +201,7 @@ def _linear_regression_path(theta: Tensor, lr: Tensor, step_moments: Tensor, par
     three times fewer tensor operations per step than the moments formula, which matters for minibatch
     runs of many thousand steps. Losses and gradients are computed for the whole path afterwards.
     """
-    curvature, offset = affine_gradient(step_moments)
+    curvature, offset = affine_gradient(step_moments)  # (K+1, 2, 2), (K+1, 2)
     curvature_t = curvature.transpose(-1, -2)
     steps = params.shape[0] - 1
     for k in range(steps + 1):
@@ -232,36 +226,40 @@ def _bad(theta: Tensor, loss: Tensor, grad: Tensor, start_loss: Tensor) -> Tenso
     return ~finite | (loss.abs() > limit) | (theta.abs() > EXPLODE_PARAM).any(-1)
 
 
-def _tidy(problem, lrs, params, losses, grads, extra, optimizer, batch_size, resolved) -> Trajectory:
+def _tidy(
+    names: tuple[str, ...],
+    request: _Request,
+    params: Tensor,
+    losses: Tensor,
+    grads: Tensor,
+    batch: _BatchRecord | None,
+    resolved: ResolvedDevice,
+) -> Trajectory:
     """Tensors of shape (steps + 1, runs, …) -> tidy frame and per-run summary, cut at each run's divergence."""
-    bad = _bad(params, losses, grads, losses[0])
-    if "batch_loss" in extra:
-        bad |= _bad(params, extra["batch_loss"], extra["full_grad"], losses[0])
+    bad = _bad(params, losses, grads, losses[0])  # (K+1, runs)
+    if batch is not None:
+        bad |= _bad(params, batch.batch_loss, batch.full_grad, losses[0])
     count, runs = losses.shape
     first_bad = torch.where(bad.any(0), bad.int().argmax(0), torch.full((runs,), count, device=bad.device))
-    kept = first_bad.cpu().numpy()
+    kept = first_bad.cpu().numpy()  # (runs,): the steps each run keeps
 
-    steps_grid, runs_grid = np.meshgrid(np.arange(count), np.arange(runs), indexing="ij")
+    steps_grid, runs_grid = np.meshgrid(np.arange(count), np.arange(runs), indexing="ij")  # (K+1, runs) each
     mask = steps_grid < kept[None, :]
     order = np.lexsort((steps_grid[mask], runs_grid[mask]))  # rows by run, then step
 
     def column(values: Tensor) -> np.ndarray:
         return values.detach().cpu().numpy()[mask][order]
 
-    names = problem.param_names
-    data = {
-        "run": runs_grid[mask][order],
-        "lr": np.asarray(lrs)[runs_grid[mask][order]],
-        "step": steps_grid[mask][order],
-    }
-    if "epoch" in extra:
-        data["epoch"] = extra["epoch"].numpy()[steps_grid[mask][order]]
+    lrs = np.asarray(request.lrs)
+    data = {"run": runs_grid[mask][order], "lr": lrs[runs_grid[mask][order]], "step": steps_grid[mask][order]}
+    if batch is not None:
+        data["epoch"] = batch.epoch.numpy()[steps_grid[mask][order]]
     data |= {name: column(params[..., i]) for i, name in enumerate(names)}
     data["loss"] = column(losses)
     data |= {f"grad_{name}": column(grads[..., i]) for i, name in enumerate(names)}
-    if "batch_loss" in extra:
-        data["batch_loss"] = column(extra["batch_loss"])
-        data |= {f"full_grad_{name}": column(extra["full_grad"][..., i]) for i, name in enumerate(names)}
+    if batch is not None:
+        data["batch_loss"] = column(batch.batch_loss)
+        data |= {f"full_grad_{name}": column(batch.full_grad[..., i]) for i, name in enumerate(names)}
     frame = pd.DataFrame(data)
 
     last = frame.groupby("run").tail(1).set_index("run")
@@ -269,7 +267,7 @@ def _tidy(problem, lrs, params, losses, grads, extra, optimizer, batch_size, res
     summary = pd.DataFrame(
         {
             "run": np.arange(runs),
-            "lr": np.asarray(lrs),
+            "lr": lrs,
             "final_loss": last["loss"].reindex(range(runs)).to_numpy(),
             "diverged_at": pd.array(diverged, dtype="Int64"),
             "steps_run": np.maximum(kept - 1, 0),
@@ -277,4 +275,5 @@ def _tidy(problem, lrs, params, losses, grads, extra, optimizer, batch_size, res
     )
     for name in names:
         summary[f"final_{name}"] = last[name].reindex(range(runs)).to_numpy()
+    optimizer, batch_size = request.optimizer.id, request.batch_size
     return Trajectory(frame, summary, tuple(names), optimizer, batch_size, resolved.label, resolved.note)

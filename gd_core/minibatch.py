@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
+import numpy as np
 import pandas as pd
 import torch
 
@@ -74,3 +75,18 @@ def batch_membership(n: int, batch_size: int, steps: int, seed: int) -> pd.DataF
     if not rows_step:
         return pd.DataFrame({"step": pd.Series(dtype="int64"), "index": pd.Series(dtype="int64")})
     return pd.DataFrame({"step": torch.cat(rows_step).numpy(), "index": torch.cat(rows_index).numpy()})
+
+
+def gradient_noise(frame: pd.DataFrame) -> pd.Series:
+    """Per epoch, the median over its steps of |g_batch − g_full| / |g_full| (a minibatch frame's columns)."""
+    error = np.hypot(frame["grad_w"] - frame["full_grad_w"], frame["grad_b"] - frame["full_grad_b"])
+    size = np.hypot(frame["full_grad_w"], frame["full_grad_b"])
+    ratio = (error / size.where(size > 0)).replace([np.inf, -np.inf], np.nan)
+    return ratio.groupby(frame["epoch"]).median().dropna()
+
+
+def points_read(steps: int, n: int, batch_size: int) -> int:
+    """Data points read to compute `steps` gradients with batches of B (an epoch's last batch is the rest)."""
+    per_epoch = steps_per_epoch(n, batch_size)
+    position = np.arange(steps) % per_epoch
+    return int(np.minimum(batch_size, n - position * batch_size).sum())

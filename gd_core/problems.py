@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 import torch
@@ -15,6 +16,31 @@ import torch
 from gd_core.expr import parse_expression
 
 Tensor = torch.Tensor
+
+
+class Problem(Protocol):
+    """What descent, sweeps, curvature and surfaces need of a loss: its parameter names, the loss and its
+    gradient at each row of a (…, P) tensor, and a copy on a device (a no-op for losses that hold no data)."""
+
+    param_names: tuple[str, ...]
+    name: str
+    latex: str
+
+    def loss(self, params: Tensor) -> Tensor: ...
+
+    def value_and_grad(self, params: Tensor) -> tuple[Tensor, Tensor]: ...
+
+    def to(self, device: torch.device, dtype: torch.dtype = torch.float64) -> Problem: ...
+
+
+@runtime_checkable
+class MomentProblem(Protocol):
+    """A loss fixed by five centred moments of its n data points (the MSE of a line): each full-batch step
+    then costs O(1) in n, and minibatches are batches of its points."""
+
+    n: int
+
+    def moments(self, like: Tensor | None = None) -> Tensor: ...
 
 
 def value_and_grad(loss: Callable[[Tensor], Tensor], params: Tensor) -> tuple[Tensor, Tensor]:
@@ -37,6 +63,7 @@ class ScalarProblem:
     hand_derivative: Callable[[Tensor], Tensor] | None = field(default=None, compare=False)
     derivative_latex: str = ""
     text: str = ""
+    minima: tuple[tuple[float, ...], ...] = ()  # known minimisers θ*, when the loss has a closed form
 
     def loss(self, params: Tensor) -> Tensor:
         """f(params[..., 0])."""
@@ -45,6 +72,10 @@ class ScalarProblem:
     def value_and_grad(self, params: Tensor) -> tuple[Tensor, Tensor]:
         """f and f' at each row of params, f' by autograd."""
         return value_and_grad(self.loss, params)
+
+    def to(self, device: torch.device, dtype: torch.dtype = torch.float64) -> ScalarProblem:
+        """Itself: a formula holds no tensors, so it runs on the device of its argument."""
+        return self
 
     @classmethod
     def from_expression(cls, text: str, var: str = "a") -> ScalarProblem:
@@ -64,6 +95,7 @@ def seed_problem() -> ScalarProblem:
         hand_derivative=lambda a: 18 * (a + 1),  # d/dA (3 + 3A)² = 2·(3 + 3A)·3
         derivative_latex=r"f'(A) = 2\,(3 + 3A)\cdot 3 = 18\,(A + 1)",
         text="(3+3*A)**2",
+        minima=((-1.0,),),  # 3 + 3A = 0
     )
 
 
@@ -158,6 +190,11 @@ class LinearRegression:
         residual = params[..., 0:1] * x + params[..., 1:2] - y
         return (residual * residual).mean(-1)
 
+    @property
+    def minima(self) -> tuple[tuple[float, float], ...]:
+        """The one minimiser, the least-squares line."""
+        return (self.least_squares(),)
+
     def least_squares(self) -> tuple[float, float]:
         """The optimum (w*, b*) in closed form: w* = cov_xy / var_x, b* = ȳ − w*·x̄."""
         mean_x, mean_y, var_x, cov_xy, _ = self.moments().tolist()
@@ -187,6 +224,10 @@ class SurfaceProblem:
     def value_and_grad(self, params: Tensor) -> tuple[Tensor, Tensor]:
         """f and ∇f at each row of params, ∇f by autograd."""
         return value_and_grad(self.loss, params)
+
+    def to(self, device: torch.device, dtype: torch.dtype = torch.float64) -> SurfaceProblem:
+        """Itself: a formula holds no tensors, so it runs on the device of its argument."""
+        return self
 
 
 TEST_FUNCTIONS: dict[str, SurfaceProblem] = {

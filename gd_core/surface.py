@@ -8,12 +8,14 @@ import pandas as pd
 import torch
 
 from gd_core.device import resolve_device
-from gd_core.problems import LinearRegression
+from gd_core.problems import Problem
 
 MAX_RESOLUTION = 1000
 
 
-def loss_surface(problem, ranges: Sequence[tuple[float, float]], resolution: int = 60, device="auto") -> pd.DataFrame:
+def loss_surface(
+    problem: Problem, ranges: Sequence[tuple[float, float]], resolution: int = 60, device="auto"
+) -> pd.DataFrame:
     """Loss on a resolution × resolution grid (or a curve for one parameter): columns are the params and `loss`.
 
     Evaluated as one batch. Linear regression computes its MSE from the data's moments, so a 200 × 200 grid
@@ -26,8 +28,7 @@ def loss_surface(problem, ranges: Sequence[tuple[float, float]], resolution: int
         raise ValueError(f"resolution must be from 2 to {MAX_RESOLUTION}")
     resolved = resolve_device(device)
     dev, dtype = resolved.device, resolved.dtype
-    if isinstance(problem, LinearRegression):
-        problem = problem.to(dev, dtype)
+    problem = problem.to(dev, dtype)
     axes = [torch.linspace(float(lo), float(hi), int(resolution), dtype=dtype, device=dev) for lo, hi in ranges]
     grid = torch.stack(torch.meshgrid(*axes, indexing="ij"), -1).reshape(-1, len(names))
     with torch.no_grad():
