@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from lessons import HOME, PAGES
 from ui import links, presenter, settings
 from ui.memory import cap_malloc_arenas
 
@@ -14,17 +15,14 @@ st.set_page_config(
     initial_sidebar_state="collapsed" if presenter.requested() else "auto",  # presenting: all width to the charts
 )
 
-PAGES = [
-    st.Page("lessons/home.py", title="Home", icon="🏠", default=True),
-    st.Page("lessons/one_weight.py", title="1 · One weight", icon="🎯", url_path="one-weight"),
-    st.Page("lessons/fitting_a_line.py", title="2 · Fitting a line", icon="📈", url_path="fitting-a-line"),
-    st.Page("lessons/minibatches.py", title="3 · Minibatches", icon="🎲", url_path="minibatches"),
-    st.Page("lessons/learning_rate.py", title="4 · Learning rate", icon="💥", url_path="learning-rate"),
-    st.Page("lessons/optimizers.py", title="5 · Optimizers", icon="🏎️", url_path="optimizers"),
-]
-
+links.upgrade_old_keys()  # links shared before the URL keys were renamed still open their scene
 incoming = st.query_params.to_dict()  # the link as opened, before the widgets read (and clean) it
-navigation = st.navigation(PAGES)
+navigation = st.navigation(
+    [
+        st.Page(page.page, title=page.title, icon=page.icon, url_path=page.url_path or None, default=page is HOME)
+        for page in PAGES
+    ]
+)
 if settings.sidebar().presenting:
     presenter.apply()
 navigation.run()

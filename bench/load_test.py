@@ -40,7 +40,10 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ["", "one-weight", "fitting-a-line", "minibatches", "learning-rate", "optimizers"]  # url paths, as in app.py
+sys.path.insert(0, str(ROOT))
+from lessons import PAGES as REGISTERED  # noqa: E402
+
+PAGES = [page.url_path for page in REGISTERED]  # url paths, from the lesson registry
 RERUN_TIMEOUT = 120.0  # seconds for one rerun before it counts as a timeout (the session then reconnects)
 SETTLE = 15.0  # seconds after the last session left before "after" is measured
 SESSION_TTL = 120.0  # server.disconnectedSessionTTL's default: a left session may be kept this long

@@ -1,8 +1,9 @@
-"""Charts for the line-fitting lessons: the data with the line, the MSE surface with the descent path, the loss.
+"""The chart kit's pieces for the line-fitting lessons (2 · Fitting a line, 3 · Minibatches): the data with the
+line, the MSE surface with descent paths, and the loss per step.
 
-Tidy frames in, one Altair composite out. Every view shares one step parameter (a range input), so scrubbing
-through the steps filters in the browser and costs no server rerun. Colours keep one meaning throughout:
-vermilion = (minibatch) gradient descent, blue = full-batch descent, black = the least-squares optimum.
+Each piece takes the shared step parameter and filters on it, so scrubbing happens in the browser. Colours keep
+one meaning throughout: vermilion = (minibatch) gradient descent, blue = full-batch descent, black = the
+least-squares optimum.
 """
 
 from __future__ import annotations
@@ -13,38 +14,14 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from gd_core.charts.common import PALETTE, finite_rows, step_slider
+from charts.kit import BLACK, GREY, NUMBER, STAR, finite_rows, loss_floor, with_params
 
 WIDTH, HEIGHT = 330, 280
 MAX_POINTS = 2000  # data points drawn in a scatter (a deterministic sample of bigger data sets)
-MAX_STEPS_SHOWN = 400  # steps shipped per run; the slider moves in strides over longer runs
-MAX_BATCH_ROWS = 30_000  # (step, point) rows shipped to highlight each step's batch
-BLUE, VERMILION, ORANGE, BLACK = PALETTE[0], PALETTE[1], PALETTE[4], PALETTE[7]
-GREY = "#8C96A0"
-DESCENT, LEAST_SQUARES = "gradient descent", "least squares"
-FULL, MINI, MINI_BATCH_LOSS = "full batch", "minibatch", "minibatch, loss on its batch"
-# A five-pointed star centred on the origin (Vega symbol path, unit size).
-STAR = (
-    "M0,-1L0.2245,-0.309L0.9511,-0.309L0.3633,0.118L0.5878,0.809L0,0.382"
-    "L-0.5878,0.809L-0.3633,0.118L-0.9511,-0.309L-0.2245,-0.309Z"
-)
-NUMBER = ".6~g"
+MINI_BATCH_LOSS = "minibatch, loss on its batch"  # the series drawn faint in the loss panel
 
 
-# --- pure helpers: frames in, frames or numbers out -------------------------------------------------------------
-
-
-def display_stride(last_step: int, max_steps: int = MAX_STEPS_SHOWN) -> int:
-    """The smallest stride k ≥ ceil((last+1)/max_steps) that divides last_step (so the slider reaches the end)."""
-    base = max(1, math.ceil((last_step + 1) / max_steps))
-    return next((k for k in range(base, 2 * base + 1) if last_step % k == 0), base)
-
-
-def thin(frame: pd.DataFrame, stride: int) -> pd.DataFrame:
-    """Rows at every stride-th step and at each run's last step; finite rows only."""
-    frame = finite_rows(frame)
-    last = frame.groupby("run")["step"].transform("max") if "run" in frame else frame["step"].max()
-    return frame[(frame["step"] % stride == 0) | (frame["step"] == last)].reset_index(drop=True)
+# --- pure helpers: frames in, frames out -------------------------------------------------------------
 
 
 def display_sample(data: pd.DataFrame, max_points: int = MAX_POINTS) -> pd.DataFrame:
@@ -84,7 +61,7 @@ def heatmap_cells(surface: pd.DataFrame) -> pd.DataFrame:
         values = np.unique(cells[name].to_numpy())
         half = (values[-1] - values[0]) / (len(values) - 1) / 2 if len(values) > 1 else 0.5
         cells[f"{name}_lo"], cells[f"{name}_hi"] = cells[name] - half, cells[name] + half
-    cells["shown"] = cells["loss"].clip(lower=positive_floor(cells["loss"]))
+    cells["shown"] = cells["loss"].clip(lower=loss_floor(cells["loss"]))
     return cells
 
 
@@ -132,12 +109,6 @@ def contour_segments(surface: pd.DataFrame, levels: int = 9) -> pd.DataFrame:
     return finite_rows(pd.concat(rows, ignore_index=True))
 
 
-def positive_floor(loss: pd.Series) -> float:
-    """A floor > 0 for a loss on a log scale: 1e-12 of its largest value (a perfect fit's 0 would break the scale)."""
-    top = float(loss.max()) if len(loss) else 1.0
-    return max(top * 1e-12, 1e-300) if math.isfinite(top) and top > 0 else 1e-12
-
-
 def line_endpoints(frame: pd.DataFrame, x_range: tuple[float, float]) -> pd.DataFrame:
     """The fitted line y = w·x + b of each row, as two points (x_lo, x_hi) per row: columns step, x, y (+ series)."""
     keep = [c for c in ("series", "step", "w", "b") if c in frame]
@@ -147,79 +118,7 @@ def line_endpoints(frame: pd.DataFrame, x_range: tuple[float, float]) -> pd.Data
     return finite_rows(lines).sort_values(["step", "x"], kind="stable").reset_index(drop=True)
 
 
-def with_minibatch_columns(frame: pd.DataFrame, per_epoch: int) -> pd.DataFrame:
-    """A minibatch frame whatever the batch size (a batch of all n points comes back as plain gradient descent)."""
-    if "full_grad_w" in frame:
-        return frame
-    return frame.assign(
-        epoch=frame["step"] // per_epoch,
-        batch_loss=frame["loss"],
-        full_grad_w=frame["grad_w"],
-        full_grad_b=frame["grad_b"],
-    )
-
-
-def step_arrows(frame: pd.DataFrame, lr: float) -> pd.DataFrame:
-    """The step taken (−lr·batch gradient) and the full-batch step (−lr·full gradient) at each row.
-
-    Both arrows of a step are divided by the longer one's length, so the pair keeps its angle and length ratio
-    at every step however small the steps get; `dw`, `db` keep the true sizes for tooltips.
-    """
-    rows = []
-    for series, gw, gb in ((MINI, "grad_w", "grad_b"), (FULL, "full_grad_w", "full_grad_b")):
-        rows.append(
-            pd.DataFrame({"series": series, "step": frame["step"], "dw": -lr * frame[gw], "db": -lr * frame[gb]})
-        )
-    arrows = pd.concat(rows, ignore_index=True)
-    length = np.hypot(arrows["dw"], arrows["db"])
-    longest = length.groupby(arrows["step"]).transform("max").replace(0.0, 1.0)
-    arrows["u"], arrows["v"] = arrows["dw"] / longest, arrows["db"] / longest
-    arrows["angle"] = np.degrees(np.arctan2(arrows["u"], arrows["v"]))  # clockwise from "up", as Vega rotates
-    arrows["length"] = length
-    return finite_rows(arrows)
-
-
-def batch_points(membership: pd.DataFrame, shown: pd.DataFrame, steps: pd.Series) -> pd.DataFrame:
-    """(step, x, y) of the shown data points that are in each listed step's batch."""
-    rows = membership[membership["step"].isin(set(steps.tolist()))]
-    return rows.merge(shown, on="index")[["step", "index", "x", "y"]]
-
-
-def gradient_noise(frame: pd.DataFrame) -> pd.Series:
-    """Per epoch, the median over its steps of |batch gradient − full gradient| / |full gradient|."""
-    error = np.hypot(frame["grad_w"] - frame["full_grad_w"], frame["grad_b"] - frame["full_grad_b"])
-    size = np.hypot(frame["full_grad_w"], frame["full_grad_b"])
-    ratio = (error / size.where(size > 0)).replace([np.inf, -np.inf], np.nan)
-    return ratio.groupby(frame["epoch"]).median().dropna()
-
-
-def points_read(steps: int, n: int, batch: int) -> int:
-    """Data points read to compute `steps` gradients with batches of `batch` (an epoch's last batch is the rest)."""
-    per_epoch = math.ceil(n / batch)
-    position = np.arange(steps) % per_epoch
-    return int(np.minimum(batch, n - position * batch).sum())
-
-
-def comparison(full: pd.DataFrame, mini: pd.DataFrame, n: int, batch: int) -> pd.DataFrame:
-    """Steps run, final loss on all the data, and the data points read for the gradients: full batch vs minibatch."""
-    rows = []
-    for label, frame, size in ((FULL, full, n), (MINI, mini, batch)):
-        steps = int(frame["step"].max())
-        rows.append(
-            {
-                "run": label,
-                "steps": steps,
-                "points read": points_read(steps, n, min(size, n)),
-                "final loss (all data)": float(frame["loss"].iloc[-1]),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-# --- chart pieces ----------------------------------------------------------------------------------------------
-
-
-def _scale(domain: tuple[float, float] | None = None, **scale) -> alt.Scale:
+def axis_scale(domain: tuple[float, float] | None = None, **scale) -> alt.Scale:
     if domain is not None:
         scale = {"domain": [float(domain[0]), float(domain[1])], "nice": False, **scale}
         if scale.get("type") != "log":
@@ -227,21 +126,21 @@ def _scale(domain: tuple[float, float] | None = None, **scale) -> alt.Scale:
     return alt.Scale(**scale)
 
 
-def _x(field: str, title: str, domain: tuple[float, float] | None = None, **scale) -> alt.X:
-    return alt.X(f"{field}:Q", title=title, scale=_scale(domain, **scale))
+def x_field(field: str, title: str, domain: tuple[float, float] | None = None, **scale) -> alt.X:
+    return alt.X(f"{field}:Q", title=title, scale=axis_scale(domain, **scale))
 
 
-def _y(field: str, title: str, domain: tuple[float, float] | None = None, **scale) -> alt.Y:
-    return alt.Y(f"{field}:Q", title=title, scale=_scale(domain, **scale))
+def y_field(field: str, title: str, domain: tuple[float, float] | None = None, **scale) -> alt.Y:
+    return alt.Y(f"{field}:Q", title=title, scale=axis_scale(domain, **scale))
 
 
-def _padded(values: pd.Series | np.ndarray, pad: float = 0.06) -> tuple[float, float]:
+def padded(values: pd.Series | np.ndarray, pad: float = 0.06) -> tuple[float, float]:
     low, high = float(np.min(values)), float(np.max(values))
     span = high - low if high > low else max(abs(high), 1.0)
     return low - pad * span, high + pad * span
 
 
-def _series_colour(domain: list[str], colours: list[str], legend: bool = True) -> alt.Color:
+def series_colour(domain: list[str], colours: list[str], legend: bool = True) -> alt.Color:
     return alt.Color(
         "series:N",
         title=None,
@@ -250,21 +149,23 @@ def _series_colour(domain: list[str], colours: list[str], legend: bool = True) -
     )
 
 
-def _scatter(shown: pd.DataFrame, x_name: str, y_name: str, x_dom, y_dom, title: str) -> alt.Chart:
+def scatter(shown: pd.DataFrame, x_name: str, y_name: str, x_dom, y_dom, title: str) -> alt.Chart:
     size = 30 if len(shown) <= 200 else 14 if len(shown) <= 1000 else 8
     return (
         alt.Chart(shown, title=title)
         .mark_circle(color=GREY, opacity=0.55, size=size)
         .encode(
-            x=_x("x", x_name, x_dom),
-            y=_y("y", y_name, y_dom),
+            x=x_field("x", x_name, x_dom),
+            y=y_field("y", y_name, y_dom),
             tooltip=[alt.Tooltip("x:Q", title=x_name, format=NUMBER), alt.Tooltip("y:Q", title=y_name, format=NUMBER)],
         )
         .properties(width=WIDTH, height=HEIGHT)
     )
 
 
-def _lines(lines: pd.DataFrame, step: alt.Parameter, domain: list[str], colours: list[str], dashes: list) -> alt.Chart:
+def fitted_lines(
+    lines: pd.DataFrame, step: alt.Parameter, domain: list[str], colours: list[str], dashes: list
+) -> alt.Chart:
     """Fitted lines: rows with step == −1 are always drawn (the optimum), the others at the current step."""
     return (
         alt.Chart(lines)
@@ -273,7 +174,7 @@ def _lines(lines: pd.DataFrame, step: alt.Parameter, domain: list[str], colours:
             x="x:Q",
             y="y:Q",
             detail="series:N",
-            color=_series_colour(domain, colours),
+            color=series_colour(domain, colours),
             strokeDash=alt.StrokeDash(
                 "series:N", title=None, scale=alt.Scale(domain=domain, range=dashes), legend=alt.Legend(orient="bottom")
             ),
@@ -288,7 +189,7 @@ def _lines(lines: pd.DataFrame, step: alt.Parameter, domain: list[str], colours:
     )
 
 
-def _heatmap(cells: pd.DataFrame, w_dom, b_dom, title: str) -> alt.Chart:
+def heatmap(cells: pd.DataFrame, w_dom, b_dom, title: str) -> alt.Chart:
     low, high = float(cells["shown"].min()), float(cells["shown"].max())
     scale = alt.Scale(
         type="log", domain=[low, max(high, low * 1.0001)], scheme={"name": "greys", "extent": [0.02, 0.55]}
@@ -298,9 +199,9 @@ def _heatmap(cells: pd.DataFrame, w_dom, b_dom, title: str) -> alt.Chart:
         alt.Chart(cells, title=title)
         .mark_rect(strokeWidth=0.8)  # each cell stroked in its own colour: no hairline seams between cells
         .encode(
-            x=_x("w_lo", "slope w", w_dom),
+            x=x_field("w_lo", "slope w", w_dom),
             x2="w_hi:Q",
-            y=_y("b_lo", "bias b", b_dom),
+            y=y_field("b_lo", "bias b", b_dom),
             y2="b_hi:Q",
             color=alt.Color("shown:Q", title="MSE", scale=scale, legend=legend),
             stroke=alt.Stroke("shown:Q", scale=scale, legend=None),
@@ -314,7 +215,7 @@ def _heatmap(cells: pd.DataFrame, w_dom, b_dom, title: str) -> alt.Chart:
     )
 
 
-def _contours(surface: pd.DataFrame) -> alt.Chart:
+def contours(surface: pd.DataFrame) -> alt.Chart:
     return (
         alt.Chart(contour_segments(surface))
         .mark_rule(color="#FFFFFF", strokeWidth=1, opacity=0.8)
@@ -328,7 +229,7 @@ def _contours(surface: pd.DataFrame) -> alt.Chart:
     )
 
 
-def _path(frame: pd.DataFrame, step: alt.Parameter, colour: str) -> list[alt.Chart]:
+def path(frame: pd.DataFrame, step: alt.Parameter, colour: str) -> list[alt.Chart]:
     """A descent path over the surface up to the current step, and its current point."""
     tooltip = [
         alt.Tooltip("step:Q"),
@@ -347,8 +248,9 @@ def _path(frame: pd.DataFrame, step: alt.Parameter, colour: str) -> list[alt.Cha
     ]
 
 
-def _optimum(optimum: tuple[float, float, float]) -> alt.Chart:
-    w, b, loss = optimum
+def optimum_marker(optimum: tuple[float, float], min_loss: float) -> alt.Chart:
+    """The least-squares point (w*, b*) as a star, with its MSE in the tooltip."""
+    (w, b), loss = optimum, min_loss
     spot = pd.DataFrame({"w": [w], "b": [b], "loss": [loss], "label": ["least squares"]})
     return (
         alt.Chart(spot)
@@ -366,18 +268,18 @@ def _optimum(optimum: tuple[float, float, float]) -> alt.Chart:
     )
 
 
-def _loss_panel(losses: pd.DataFrame, step: alt.Parameter, domain, colours, best: float, width: int, title: str):
+def loss_panel(losses: pd.DataFrame, step: alt.Parameter, domain, colours, min_loss: float, width: int, title: str):
     """Loss against step (log scale, floored above 0) with the current step marked and the least-squares MSE."""
-    floor = positive_floor(losses["loss"])
+    floor = loss_floor(losses["loss"])
     losses = losses.assign(shown=losses["loss"].clip(lower=floor))
-    shown_best = max(best, floor)
+    shown_best = max(min_loss, floor)
     low, high = min(float(losses["shown"].min()), shown_best), float(losses["shown"].max())
-    y = _y("shown", "MSE (log scale)", (low / 1.3, max(high, low * 1.01) * 1.3), type="log")
+    y = y_field("shown", "MSE (log scale)", (low / 1.3, max(high, low * 1.01) * 1.3), type="log")
     y.axis = alt.Axis(format=".3~g", labelOverlap="greedy")
     last = int(losses["step"].max())
-    x = _x("step", "step", (0, max(last, 1)))
+    x = x_field("step", "step", (0, max(last, 1)))
     x.axis = alt.Axis(format="d", tickMinStep=1)
-    colour = _series_colour(domain, colours, legend=len(domain) > 1)
+    colour = series_colour(domain, colours, legend=len(domain) > 1)
     tooltip = [
         alt.Tooltip("series:N", title="run"),
         alt.Tooltip("step:Q"),
@@ -394,7 +296,7 @@ def _loss_panel(losses: pd.DataFrame, step: alt.Parameter, domain, colours, best
         .encode(x="step:Q")
         .transform_filter(alt.datum.step == step)
     )
-    optimum = pd.DataFrame({"shown": [shown_best], "loss": [best], "label": ["least-squares MSE"]})
+    optimum = pd.DataFrame({"shown": [shown_best], "loss": [min_loss], "label": ["least-squares MSE"]})
     floor_rule = (
         alt.Chart(optimum)
         .mark_rule(color=BLACK, strokeDash=[6, 4], strokeWidth=1.2)
@@ -416,184 +318,10 @@ CONFIG = alt.Config(
 )
 
 
-def _row(*panels) -> alt.HConcatChart:
+def row(*panels) -> alt.HConcatChart:
     return alt.hconcat(*panels, spacing=30, resolve=INDEPENDENT)
 
 
-def _compose(*rows, step: alt.Parameter) -> alt.VConcatChart:
+def compose(*rows, step: alt.Parameter) -> alt.VConcatChart:
     """Rows of panels sharing the one step parameter (declared at the top level)."""
-    return alt.vconcat(*rows, spacing=24, params=[step.param], config=CONFIG, resolve=INDEPENDENT)
-
-
-# --- the page charts -------------------------------------------------------------------------------------------
-
-
-def fit_chart(
-    data: pd.DataFrame,
-    trajectory: pd.DataFrame,
-    surface: pd.DataFrame,
-    optimum: tuple[float, float, float],
-    x_name: str = "x",
-    y_name: str = "y",
-) -> alt.VConcatChart:
-    """Page 2: the data with the line at the current step, the path on the MSE surface, and the loss per step."""
-    frame = finite_rows(trajectory[["step", "w", "b", "loss"]])
-    last = int(frame["step"].max())
-    stride = display_stride(last)
-    shown_steps = thin(frame, stride)
-    step = step_slider(last, stride=stride)
-
-    shown = display_sample(data[["x", "y"]])
-    x_dom, y_dom = _padded(data["x"], 0.04), _padded(data["y"])
-    w_star, b_star, best = optimum
-    lines = pd.concat(
-        [
-            shown_steps.assign(series=DESCENT),
-            pd.DataFrame({"series": [LEAST_SQUARES], "step": [-1], "w": [w_star], "b": [b_star]}),
-        ],
-        ignore_index=True,
-    )
-    of = f" ({len(shown):,} of {len(data):,} points shown)" if len(shown) < len(data) else ""
-    scatter = alt.layer(
-        _scatter(shown, x_name, y_name, x_dom, y_dom, f"The data and the line at the current step{of}"),
-        _lines(line_endpoints(lines, x_dom), step, [DESCENT, LEAST_SQUARES], [VERMILION, BLACK], [[1, 0], [6, 4]]),
-    )
-    cells = heatmap_cells(surface)
-    w_dom = (float(cells["w_lo"].min()), float(cells["w_hi"].max()))
-    b_dom = (float(cells["b_lo"].min()), float(cells["b_hi"].max()))
-    landscape = alt.layer(
-        _heatmap(cells, w_dom, b_dom, "The path of (w, b) over the MSE surface (★ = least squares)"),
-        _contours(surface),
-        *_path(shown_steps, step, VERMILION),
-        _optimum(optimum),
-    )
-    losses = _loss_panel(
-        shown_steps.assign(series=DESCENT), step, [DESCENT], [VERMILION], best, 2 * WIDTH + 85, "Loss per step"
-    )
-    return _compose(_row(scatter, landscape), losses, step=step)
-
-
-def minibatch_chart(
-    data: pd.DataFrame,
-    full: pd.DataFrame,
-    mini: pd.DataFrame,
-    membership: pd.DataFrame,
-    surface: pd.DataFrame,
-    optimum: tuple[float, float, float],
-    lr: float,
-    x_name: str = "x",
-    y_name: str = "y",
-) -> alt.VConcatChart:
-    """Page 3: both paths on the surface, the loss of both, the current batch in the data, the two gradient steps."""
-    full = finite_rows(full[["step", "w", "b", "loss"]]).assign(series=FULL, run=0)
-    mini = finite_rows(mini).assign(series=MINI, run=1)
-    last = int(max(full["step"].max(), mini["step"].max()))
-    stride = display_stride(last)
-    step = step_slider(last, stride=stride)
-    full_shown, mini_shown = thin(full, stride), thin(mini, stride)
-
-    # Every point of each shown step's batch when that fits the budget, else the batch points among a sample.
-    listed = membership[membership["step"].isin(set(mini_shown["step"].tolist()))]
-    shown = display_sample(data[["x", "y"]])
-    if len(listed) <= MAX_BATCH_ROWS:
-        in_batch = batch_points(listed, display_sample(data[["x", "y"]], len(data)), mini_shown["step"])
-    else:
-        shown = display_sample(data[["x", "y"]], max(300, MAX_BATCH_ROWS * len(data) // len(listed)))
-        in_batch = batch_points(listed, shown, mini_shown["step"])
-    x_dom, y_dom = _padded(data["x"], 0.04), _padded(data["y"])
-
-    cells = heatmap_cells(surface)
-    w_dom = (float(cells["w_lo"].min()), float(cells["w_hi"].max()))
-    b_dom = (float(cells["b_lo"].min()), float(cells["b_hi"].max()))
-    landscape = alt.layer(
-        _heatmap(cells, w_dom, b_dom, "Both paths over the MSE surface (★ = least squares)"),
-        _contours(surface),
-        *_path(full_shown, step, BLUE),
-        *_path(mini_shown, step, VERMILION),
-        _optimum(optimum),
-    )
-
-    both = pd.concat([full_shown, mini_shown], ignore_index=True)[["series", "step", "w", "b"]]
-    of = f"; {len(shown):,} of {len(data):,} points shown" if len(shown) < len(data) else ""
-    highlight = (
-        alt.Chart(in_batch)
-        .mark_point(
-            shape="circle",
-            filled=True,
-            fill=VERMILION,
-            stroke=BLACK,
-            strokeWidth=0.8,
-            opacity=1,
-            size=60 if len(shown) <= 500 else 36,
-        )
-        .encode(
-            x="x:Q",
-            y="y:Q",
-            tooltip=[
-                alt.Tooltip("step:Q"),
-                alt.Tooltip("index:Q", title="row"),
-                alt.Tooltip("x:Q", format=NUMBER),
-                alt.Tooltip("y:Q", format=NUMBER),
-            ],
-        )
-        .transform_filter(alt.datum.step == step)
-    )
-    scatter = alt.layer(
-        _scatter(shown, x_name, y_name, x_dom, y_dom, f"This step's batch (vermilion dots) and both lines{of}"),
-        highlight,
-        _lines(line_endpoints(both, x_dom), step, [FULL, MINI], [BLUE, VERMILION], [[1, 0], [1, 0]]),
-    )
-
-    losses = pd.concat(
-        [
-            full_shown[["series", "step", "loss"]],
-            mini_shown[["series", "step", "loss"]],
-            mini_shown[["step", "batch_loss"]].rename(columns={"batch_loss": "loss"}).assign(series=MINI_BATCH_LOSS),
-        ],
-        ignore_index=True,
-    )
-    loss_panel = _loss_panel(
-        losses,
-        step,
-        [FULL, MINI, MINI_BATCH_LOSS],
-        [BLUE, VERMILION, ORANGE],
-        optimum[2],
-        WIDTH,
-        "Loss on all the data per step",
-    ).properties(height=HEIGHT)
-    bottom = _row(loss_panel, _arrow_panel(step_arrows(mini_shown, lr), step))
-    return _compose(_row(landscape, scatter), bottom, step=step)
-
-
-def _arrow_panel(arrows: pd.DataFrame, step: alt.Parameter) -> alt.LayerChart:
-    """The minibatch step vs the full-batch step from the current point, longer arrow scaled to 1 (equal axes)."""
-    side = HEIGHT
-    domain = (-1.15, 1.15)
-    colour = _series_colour([FULL, MINI], [BLUE, VERMILION])
-    tooltip = [
-        alt.Tooltip("series:N", title="step from"),
-        alt.Tooltip("step:Q"),
-        alt.Tooltip("dw:Q", title="Δw = −lr·∂/∂w", format=NUMBER),
-        alt.Tooltip("db:Q", title="Δb = −lr·∂/∂b", format=NUMBER),
-        alt.Tooltip("length:Q", title="length", format=NUMBER),
-    ]
-    base = alt.Chart(arrows).transform_filter(alt.datum.step == step).encode(color=colour, tooltip=tooltip)
-    shafts = (
-        base.mark_rule(strokeWidth=3)
-        .encode(
-            x=_x("zero", "Δw (longer step scaled to 1)", domain),
-            y=_y("zero", "Δb (longer step scaled to 1)", domain),
-            x2="u:Q",
-            y2="v:Q",
-        )
-        .transform_calculate(zero="0")
-    )
-    heads = base.mark_point(shape="triangle-up", filled=True, size=160, opacity=1).encode(
-        x="u:Q", y="v:Q", angle=alt.Angle("angle:Q", scale=None)
-    )
-    axes = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="#B8C0CA").encode(x="zero:Q") + alt.Chart(
-        pd.DataFrame({"zero": [0.0]})
-    ).mark_rule(color="#B8C0CA").encode(y="zero:Q")
-    return alt.layer(axes, shafts, heads, title="The step taken vs the full-gradient step, at this step").properties(
-        width=side, height=side
-    )
+    return with_params(alt.vconcat(*rows, spacing=24, config=CONFIG, resolve=INDEPENDENT), step)

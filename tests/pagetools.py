@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ TIMEOUT = 60  # the first run imports torch
 
 
 def run_page(page: str, query: dict[str, str] | None = None) -> AppTest:
-    """Run one page script (e.g. 'lessons/one_weight.py') on its own and return the finished AppTest."""
+    """Run one page script (e.g. 'lessons/one_weight/page.py') on its own and return the finished AppTest."""
     at = AppTest.from_file(str(ROOT / page), default_timeout=TIMEOUT)
     for key, value in (query or {}).items():
         at.query_params[key] = value
@@ -70,3 +71,8 @@ def choose_label(control, label: str) -> None:
         state.string_value = label
     base = type(control)
     control.__class__ = type(f"Chosen{base.__name__}", (base,), {"_widget_state": property(lambda self: state)})
+
+
+def shown(markdown: str) -> str:
+    """Markdown as the reader sees it: backslash escapes (ui.text.plain) resolved, for comparing messages."""
+    return re.sub(r"\\(.)", r"\1", markdown)

@@ -439,7 +439,7 @@ def _rate(samples: list[list[float]]) -> tuple[float, int, float]:
 
 
 def test_play_advances_frames_in_the_browser(fresh_page):
-    session = fresh_page("/one-weight?w1_steps=200&step=0")
+    session = fresh_page("/one-weight?one-weight.steps=200&step=0")
     page = session.page
     _wait_for_step(page, 0)
     _, low, high, _ = _step_state(page)
@@ -480,7 +480,7 @@ def test_play_advances_frames_in_the_browser(fresh_page):
 
 
 def test_arrow_keys_step_the_chart(fresh_page):
-    session = fresh_page("/one-weight?w1_steps=50&step=10")
+    session = fresh_page("/one-weight?one-weight.steps=50&step=10")
     page = session.page
     _wait_for_step(page, 10)
     _, _, high, stride = _step_state(page)
@@ -539,7 +539,9 @@ def test_a_copied_link_reopens_the_same_scene(fresh_page):
     copied = page.evaluate("() => navigator.clipboard.readText()")
     assert copied == page.url, f"Copy link copied {copied!r}, the page is at {page.url!r}"
     query = _query(page)
-    assert query.get("step") == "3" and query.get("w1_steps") == "19" and "w1_lr" in query, f"the link: {copied}"
+    assert query.get("step") == "3" and query.get("one-weight.steps") == "19" and "one-weight.lr" in query, (
+        f"the link: {copied}"
+    )
 
     again = fresh_page(urlsplit(copied)._replace(scheme="", netloc="").geturl())
     _wait_for_step(again.page, 3)
@@ -591,16 +593,16 @@ def test_presenter_view(fresh_page):
 
 
 def test_a_bad_url_value_is_reported_and_the_page_still_draws(fresh_page):
-    session = fresh_page("/one-weight?w1_steps=9999", wait=False)
+    session = fresh_page("/one-weight?one-weight.steps=9999", wait=False)
     page = session.page
     toast = page.locator('[data-testid="stToast"]').filter(has_text="could not be used")
     toast.first.wait_for(state="visible", timeout=browser_helpers.APP_TIMEOUT_MS)
     text = toast.first.inner_text()
     print(f"\ntoast: {text!r}")
-    assert "w1_steps" in text and "9999" in text, f"the toast does not name the value it dropped: {text!r}"
+    assert "Number of steps" in text and "9999" in text, f"the toast does not name the control and value: {text!r}"
     charts, _, drawn = session.wait()
     assert drawn >= 1 and drawn == charts, f"charts sent {charts}, drawn {drawn}"
-    assert page.evaluate(_WIDGET_VALUES_JS).get("Number of steps") == "20", "w1_steps did not fall back to 20"
+    assert page.evaluate(_WIDGET_VALUES_JS).get("Number of steps") == "20", "one-weight.steps did not fall back to 20"
     assert page.locator('[data-testid="stException"]').count() == 0
     problems = session.problems()
     assert not problems, "\n".join(problems)
@@ -624,7 +626,7 @@ def test_presenter_view_fits_the_screen(fresh_page):
 
 
 def test_the_url_step_follows_the_chart_after_a_rerun(fresh_page):
-    session = fresh_page("/one-weight?w1_steps=30&step=5")
+    session = fresh_page("/one-weight?one-weight.steps=30&step=5")
     page = session.page
     _wait_for_step(page, 5)
     runs_before = session.runs.runs_started

@@ -80,13 +80,15 @@ def test_surface_rejects_bad_arguments():
         gd.loss_surface(gd.seed_problem(), [(0, 1)], resolution=10**6)
 
 
-def test_step_slider_reaches_the_last_step_when_thinned():
+@pytest.mark.parametrize("last", [1000, 1024, 997, 399, 5000])
+def test_step_slider_reaches_the_last_step_when_thinned(last):
     import pandas as pd
 
-    from gd_core.charts import step_slider, thin_steps
+    from charts.kit import step_slider, thin, thinning_stride
 
-    frame = pd.DataFrame({"step": range(1001)})
-    thinned, stride = thin_steps(frame, max_steps=400)
-    assert stride == 3 and thinned["step"].max() == 1000
-    binding = step_slider(1000, stride=stride).param.to_dict()["bind"]
-    assert binding["max"] >= 1000 and binding["max"] % stride == 0
+    frame = pd.DataFrame({"step": range(last + 1)})
+    stride = thinning_stride(last)
+    thinned = thin(frame, stride)
+    assert stride % 2 == 1 and len(thinned) <= 401 and thinned["step"].max() == last
+    binding = step_slider(last, stride=stride).param.to_dict()["bind"]
+    assert binding["max"] >= last and binding["max"] % stride == 0

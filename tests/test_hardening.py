@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from pagetools import assert_charts_clean, assert_no_exception, choose_label, run_page
+from pagetools import ROOT, assert_charts_clean, assert_no_exception, choose_label, run_page
 
-LESSONS = [
-    "lessons/one_weight.py",
-    "lessons/fitting_a_line.py",
-    "lessons/minibatches.py",
-    "lessons/learning_rate.py",
-    "lessons/optimizers.py",
-]
+import lessons
+
+LESSONS = [lesson.page for lesson in lessons.LESSONS]  # every registered lesson is walked
 
 HOSTILE_TEXT = [
     "",
@@ -112,3 +108,12 @@ def test_hostile_text_in_every_text_box_shows_a_message_and_keeps_the_charts(pag
             assert_charts_clean(at, minimum=1)  # the rest of the page keeps working
             for element in at.markdown:  # nothing typed comes back as live markup
                 assert "<script>" not in element.value
+
+
+def test_every_lesson_folder_is_registered_and_every_registered_page_exists():
+    """A lesson folder left out of lessons.LESSONS would escape the walker, the browser tests and the menu."""
+    folders = {path.parent.name for path in (ROOT / "lessons").glob("*/page.py")}
+    registered = {page.folder for page in lessons.PAGES}
+    assert folders == registered
+    assert all((ROOT / page.page).is_file() for page in lessons.PAGES)
+    assert len({page.slug for page in lessons.PAGES}) == len({page.key for page in lessons.PAGES}) == len(lessons.PAGES)

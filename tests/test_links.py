@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from pagetools import ROOT, TIMEOUT, assert_charts_clean, assert_no_exception, run_page
 from streamlit.testing.v1 import AppTest
@@ -20,11 +22,13 @@ def run_app(page: str | None, query: dict) -> AppTest:
 
 
 def test_a_link_sets_every_control_of_page_one_and_the_numbers_follow():
-    at = run_page("lessons/one_weight.py", {"w1_lr": "0.1", "w1_start": "2", "w1_steps": "7"})
+    at = run_page(
+        "lessons/one_weight/page.py", {"one-weight.lr": "0.1", "one-weight.start": "2", "one-weight.steps": "7"}
+    )
     assert_no_exception(at)
-    assert at.select_slider(key="w1_lr").value == pytest.approx(0.1)
-    assert at.number_input(key="w1_start").value == 2
-    assert at.slider(key="w1_steps").value == 7
+    assert at.select_slider(key="one-weight.lr").value == pytest.approx(0.1)
+    assert at.number_input(key="one-weight.start").value == 2
+    assert at.slider(key="one-weight.steps").value == 7
     table = at.dataframe[0].value
     assert len(table) == 8  # steps 0..7
     # A_7 = −1 + (1 − 18·0.1)^7 (2 + 1)
@@ -32,22 +36,22 @@ def test_a_link_sets_every_control_of_page_one_and_the_numbers_follow():
 
 
 def test_a_link_sets_the_shared_sidebar_settings():
-    at = run_app("lessons/one_weight.py", {"seed": "42", "device": "cpu"})
+    at = run_app("lessons/one_weight/page.py", {"seed": "42", "device": "cpu"})
     assert_no_exception(at)
     assert at.number_input(key="seed").value == 42
     assert at.selectbox(key="device").value == "cpu"
 
 
 def test_a_typed_loss_in_the_link_is_parsed_like_typed_text():
-    at = run_page("lessons/one_weight.py", {"w1_loss": "sin(a) + a**2/10"})
+    at = run_page("lessons/one_weight/page.py", {"one-weight.loss": "sin(a) + a**2/10"})
     assert_no_exception(at)
-    assert at.text_input(key="w1_loss").value == "sin(a) + a**2/10"
+    assert at.text_input(key="one-weight.loss").value == "sin(a) + a**2/10"
     assert_charts_clean(at)
     assert not at.error
 
 
 def test_a_hostile_loss_in_the_link_is_an_error_message_not_a_crash():
-    at = run_page("lessons/one_weight.py", {"w1_loss": "__import__('os').system('id')"})
+    at = run_page("lessons/one_weight/page.py", {"one-weight.loss": "__import__('os').system('id')"})
     assert_no_exception(at)
     assert at.error
     assert_charts_clean(at)  # the tutorial's loss is still drawn
@@ -56,23 +60,43 @@ def test_a_hostile_loss_in_the_link_is_an_error_message_not_a_crash():
 @pytest.mark.parametrize(
     ("page", "query", "dropped"),
     [
-        ("lessons/one_weight.py", {"w1_steps": "9999"}, "w1_steps"),  # out of range
-        ("lessons/one_weight.py", {"w1_start": "abc"}, "w1_start"),  # not a number
-        ("lessons/one_weight.py", {"w1_lr": "0.77"}, "w1_lr"),  # not one of the stops
-        (None, {"seed": "-5"}, "seed"),  # a sidebar setting, read on whatever page opens first
-        (None, {"device": "tpu"}, "device"),
+        ("lessons/one_weight/page.py", {"one-weight.steps": "9999"}, "Number of steps"),  # out of range
+        ("lessons/one_weight/page.py", {"one-weight.start": "abc"}, "Start A₀"),  # not a number
+        ("lessons/one_weight/page.py", {"one-weight.lr": "0.77"}, "Learning rate lr (log scale)"),  # not a stop
+        (None, {"seed": "-5"}, "Random seed"),  # a sidebar setting, read on whatever page opens first
+        (None, {"device": "tpu"}, "Device"),
     ],
 )
 def test_bad_values_in_a_link_are_reset_with_a_notice(page, query, dropped):
     at = run_app(page, query)
     assert_no_exception(at)
     assert_charts_clean(at, minimum=0 if page is None else 1)
-    notices = " ".join(t.value for t in at.toast)
-    assert "could not be used" in notices and dropped in notices
+    notices = " ".join(t.value for t in at.toast).replace("\\", "")  # the text as shown, escapes resolved
+    assert "could not be used" in notices and dropped in notices  # named as the page labels the control
+
+
+def test_an_old_link_opens_its_scene_under_the_renamed_keys():
+    at = run_app("lessons/one_weight/page.py", {"w1_steps": "7", "w1_lr": "1/18 ≈ 0.0556", "step": "2"})
+    assert_no_exception(at)
+    assert not at.toast
+    assert at.slider(key="one-weight.steps").value == 7
+    assert at.select_slider(key="one-weight.lr").value == pytest.approx(1 / 18)
+    assert links.new_key("w5_x0_rosenbrock") == "optimizers.x0_rosenbrock" and links.new_key("seed") == "seed"
+
+
+@pytest.mark.parametrize(
+    "value", ["![x](http://127.0.0.1:9/t.png)", "[Sign in](http://127.0.0.1:9/l)", "<img src=x>", ":red[boo] $x$"]
+)
+def test_a_link_value_is_quoted_as_text_in_the_notice_never_rendered_as_markup(value):
+    at = run_app("lessons/one_weight/page.py", {"one-weight.steps": value})
+    assert_no_exception(at)
+    (notice,) = [t.value for t in at.toast]
+    quoted = re.search("“(.*)”", notice).group(1)  # the value as the notice quotes it
+    assert re.sub(r"\\.|[\w /]", "", quoted) == "", f"an unescaped markup character in {notice!r}"
 
 
 def test_good_and_default_values_in_a_link_raise_no_notice():
-    at = run_app("lessons/one_weight.py", {"w1_steps": "20", "w1_lr": "0.12", "step": "3"})
+    at = run_app("lessons/one_weight/page.py", {"one-weight.steps": "20", "one-weight.lr": "0.12", "step": "3"})
     assert_no_exception(at)
     assert not at.toast
 
@@ -86,12 +110,12 @@ def test_ignored_values_are_those_gone_from_the_url_and_not_the_widget_value():
 
 @pytest.mark.parametrize("scene", SCENES, ids=[s.title for s in SCENES])
 def test_every_scene_opens_with_its_settings(scene):
-    at = run_page(scene.page, scene.query)
+    at = run_page(scene.page, scene.query())
     assert_no_exception(at)
     assert_charts_clean(at)
     widgets = {w.key: w for kind in ("slider", "select_slider", "number_input", "selectbox", "multiselect")
                for w in getattr(at, kind) if w.key}  # fmt: skip
-    for key, wanted in scene.query.items():
+    for key, wanted in scene.query().items():
         if key == "step":
             continue
         widget = widgets[key]

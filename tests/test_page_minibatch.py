@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 import gd_core as gd
 
-PAGE = "lessons/minibatches.py"
+PAGE = "lessons/minibatches/page.py"
 
 
 @pytest.fixture(scope="module")
@@ -42,15 +42,15 @@ def test_default_page_draws_one_composite_chart_and_the_cost_table(default_page)
 
 def test_highlighted_batch_points_give_the_gradient_of_their_step():
     at = run_page(PAGE)
-    at.number_input(key="mini_batch").set_value(7)  # 15 batches per epoch, the last one of 2 points
-    at.slider(key="mini_epochs").set_value(50).run()  # 750 steps: the chart ships every 2nd (or so) step
+    at.number_input(key="minibatches.batch").set_value(7)  # 15 batches per epoch, the last one of 2 points
+    at.slider(key="minibatches.epochs").set_value(50).run()  # 750 steps: the chart ships every 2nd (or so) step
     assert_no_exception(at)
     batches = chart_data(at, "step", "index", "x", "y")
     arrows = chart_data(at, "series", "step", "dw", "db", "u", "v", "angle", "length")
     (_, datasets), *_ = charts(at)
     mini = next(frame for frame in datasets.values() if "full_grad_w" in frame.columns)
     assert batches["step"].nunique() < 751 and set(batches["step"]) == set(mini["step"])
-    lr = at.select_slider(key="mini_lr").value
+    lr = at.select_slider(key="minibatches.lr").value
     for step in mini["step"].iloc[[0, 1, 2, len(mini) // 2, -1]]:
         row = mini[mini["step"] == step].iloc[0]
         batch = batches[batches["step"] == step]
@@ -65,7 +65,7 @@ def test_highlighted_batch_points_give_the_gradient_of_their_step():
 
 def test_batch_size_above_n_is_clamped_to_full_batch_with_a_note():
     at = run_page(PAGE)
-    at.number_input(key="mini_batch").set_value(500).run()
+    at.number_input(key="minibatches.batch").set_value(500).run()
     assert_no_exception(at)
     assert_charts_clean(at)
     assert any("using B = n (full batch)" in c.value for c in at.caption)
@@ -78,10 +78,10 @@ def test_batch_size_above_n_is_clamped_to_full_batch_with_a_note():
 
 def test_minibatch_final_loss_matches_an_independent_sgd_loop():
     at = run_page(PAGE)
-    at.number_input(key="mini_batch").set_value(25).run()
+    at.number_input(key="minibatches.batch").set_value(25).run()
     data = gd.synthetic(n=100, seed=0)
     membership = gd.batch_membership(100, 25, 20, seed=0)
-    lr = at.select_slider(key="mini_lr").value
+    lr = at.select_slider(key="minibatches.lr").value
     w = b = 0.0
     for _, batch in membership.groupby("step"):
         x, y = data.x[batch["index"]], data.y[batch["index"]]
@@ -93,9 +93,9 @@ def test_minibatch_final_loss_matches_an_independent_sgd_loop():
 
 def test_too_many_steps_run_fewer_epochs_with_a_warning():
     at = run_page(PAGE)
-    at.slider(key="data_n").set_value(5000)
-    at.number_input(key="mini_batch").set_value(1)
-    at.slider(key="mini_epochs").set_value(50).run()
+    at.slider(key="data.n").set_value(5000)
+    at.number_input(key="minibatches.batch").set_value(1)
+    at.slider(key="minibatches.epochs").set_value(50).run()
     assert_no_exception(at)
     assert_charts_clean(at)
     assert any("running 10,000 steps (2 epochs)" in w.value for w in at.warning)
@@ -103,15 +103,15 @@ def test_too_many_steps_run_fewer_epochs_with_a_warning():
 
 
 CONTROLS = [
-    ("number_input", "mini_batch", 1),
-    ("number_input", "mini_batch", 1_000_000),
-    ("slider", "mini_epochs", 1),
-    ("slider", "mini_epochs", 50),
-    ("select_slider", "mini_lr", 1e-6),
-    ("select_slider", "mini_lr", 10.0),
-    ("slider", "data_n", 10),
-    ("slider", "data_noise", 0.0),
-    ("slider", "data_outliers", 20),
+    ("number_input", "minibatches.batch", 1),
+    ("number_input", "minibatches.batch", 1_000_000),
+    ("slider", "minibatches.epochs", 1),
+    ("slider", "minibatches.epochs", 50),
+    ("select_slider", "minibatches.lr", 1e-6),
+    ("select_slider", "minibatches.lr", 10.0),
+    ("slider", "data.n", 10),
+    ("slider", "data.noise", 0.0),
+    ("slider", "data.outliers", 20),
 ]
 
 
@@ -125,7 +125,7 @@ def test_each_control_at_its_extremes_reruns_cleanly(kind, key, value):
 
 def test_large_learning_rate_reports_where_each_run_diverged():
     at = run_page(PAGE)
-    at.select_slider(key="mini_lr").set_value(1.0).run()
+    at.select_slider(key="minibatches.lr").set_value(1.0).run()
     assert_no_exception(at)
     assert_charts_clean(at)
     messages = [e.value for e in at.error]
@@ -135,8 +135,8 @@ def test_large_learning_rate_reports_where_each_run_diverged():
 
 def test_unusable_upload_shows_the_error_and_no_chart():
     at = run_page(PAGE)
-    at.radio(key="data_source").set_value("Upload CSV").run()
-    at.file_uploader(key="data_upload").set_value(("one.csv", b"x\n1\n2\n", "text/csv")).run()
+    at.radio(key="data.source").set_value("Upload CSV").run()
+    at.file_uploader(key="data.upload").set_value(("one.csv", b"x\n1\n2\n", "text/csv")).run()
     assert_no_exception(at)
     assert any("two numeric columns" in e.value for e in at.error)
     assert not charts(at)

@@ -10,9 +10,9 @@ import pytest
 from pagetools import assert_charts_clean, assert_no_exception, charts, run_page
 
 import gd_core as gd
-from gd_core.charts import scalar
+from lessons.one_weight import charts as scalar
 
-PAGE = "lessons/one_weight.py"
+PAGE = "lessons/one_weight/page.py"
 
 
 def closed_form(lr: float, start: float, steps: int) -> np.ndarray:
@@ -44,7 +44,7 @@ def with_controls(**values):
     at = run_page(PAGE)
     for key, value in values.items():
         widget = {"lr": at.select_slider, "start": at.number_input, "steps": at.slider, "pick": at.number_input}[key]
-        widget(key=f"w1_{key}").set_value(value)
+        widget(key=f"one-weight.{key}").set_value(value)
     return at.run()
 
 
@@ -136,7 +136,7 @@ def test_lr_point_three_diverged_at_step_eight_and_shows_the_kept_steps():
 def test_lr_point_one_two_diverges_and_is_cut_with_enough_steps():
     at = with_controls(lr=0.12)
     assert "Diverges" in texts(at.warning) and not at.error  # 1.16^20: growing, not yet cut
-    at.slider(key="w1_steps").set_value(200).run()
+    at.slider(key="one-weight.steps").set_value(200).run()
     assert_charts_clean(at)
     assert "diverged at step" in texts(at.error)
 
@@ -160,23 +160,23 @@ def test_every_control_at_its_min_and_max_reruns_cleanly():
     for key, low, high in [("lr", 0.001, 0.3), ("start", -50.0, 50.0), ("steps", 1, 200), ("pick", 0, 7)]:
         widget = {"lr": at.select_slider, "start": at.number_input, "steps": at.slider, "pick": at.number_input}[key]
         for value in (low, high):
-            widget(key=f"w1_{key}").set_value(value)
+            widget(key=f"one-weight.{key}").set_value(value)
             at.run()
             assert_no_exception(at)
             assert_charts_clean(at)
-            assert widget(key=f"w1_{key}").value == value
+            assert widget(key=f"one-weight.{key}").value == value
 
 
 def test_step_pick_beyond_a_shorter_run_is_clamped():
     at = with_controls(pick=20)
-    at.select_slider(key="w1_lr").set_value(0.3).run()  # 20 steps diverge at 8: only steps 0–7 remain
+    at.select_slider(key="one-weight.lr").set_value(0.3).run()  # 20 steps diverge at 8: only steps 0–7 remain
     assert_no_exception(at)
-    assert at.number_input(key="w1_pick").value == 7
+    assert at.number_input(key="one-weight.pick").value == 7
 
 
 def test_valid_custom_loss_renders_with_autograd_only():
     at = run_page(PAGE)
-    at.text_input(key="w1_loss").input("sin(a) + a**2/10").run()
+    at.text_input(key="one-weight.loss").input("sin(a) + a**2/10").run()
     assert_no_exception(at)
     assert_charts_clean(at)
     assert not at.error
@@ -189,10 +189,10 @@ def test_valid_custom_loss_renders_with_autograd_only():
 
 def test_hostile_expressions_show_an_error_and_keep_the_last_good_loss():
     at = run_page(PAGE)
-    at.text_input(key="w1_loss").input("sin(a) + a**2/10").run()
+    at.text_input(key="one-weight.loss").input("sin(a) + a**2/10").run()
     good = table(at)
     for hostile in ["__import__('os')", "a.__class__", "(" * 500]:
-        at.text_input(key="w1_loss").input(hostile).run()
+        at.text_input(key="one-weight.loss").input(hostile).run()
         assert_no_exception(at)
         assert at.error, f"the parser's message should show under the box for {hostile[:20]!r}"
         assert_charts_clean(at)
@@ -202,7 +202,7 @@ def test_hostile_expressions_show_an_error_and_keep_the_last_good_loss():
 
 def test_hostile_expression_first_keeps_the_tutorials_loss():
     at = run_page(PAGE)
-    at.text_input(key="w1_loss").input("a.__class__").run()
+    at.text_input(key="one-weight.loss").input("a.__class__").run()
     assert at.error and "attribute access" in texts(at.error)
     assert_charts_clean(at)
     np.testing.assert_allclose(table(at)["A"], closed_form(0.05, -4.0, 20), atol=1e-12)
@@ -210,7 +210,7 @@ def test_hostile_expression_first_keeps_the_tutorials_loss():
 
 def test_loss_not_finite_at_the_start_is_a_message_not_a_traceback():
     at = run_page(PAGE)
-    at.text_input(key="w1_loss").input("log(a)").run()  # a₀ = −4: log is not finite there
+    at.text_input(key="one-weight.loss").input("log(a)").run()  # a₀ = −4: log is not finite there
     assert_no_exception(at)
     assert "not finite at the start" in texts(at.error)
     assert_charts_clean(at)  # and the page falls back to the last loss that ran: the tutorial's
@@ -223,22 +223,22 @@ def test_loss_not_finite_at_the_start_is_a_message_not_a_traceback():
 def test_quadratic_regimes_follow_the_contraction_factor():
     critical = gd.critical_lr(gd.seed_problem(), at=-4.0, device="cpu")
     assert critical == pytest.approx(1 / 9)
-    kinds = {lr: scalar.quadratic_regime(lr, critical, None).kind for lr in (0.05, 1 / 18, 0.08, 1 / 9, 0.12)}
+    kinds = {lr: gd.regime(lr, 2 / critical) for lr in (0.05, 1 / 18, 0.08, 1 / 9, 0.12)}
     assert kinds == {
-        0.05: "converges",
-        1 / 18: "one_step",
-        0.08: "converges_alternating",
-        1 / 9: "oscillates",
-        0.12: "diverges",
+        0.05: "steady",
+        1 / 18: "one step",
+        0.08: "overshooting",
+        1 / 9: "oscillating",
+        0.12: "diverging",
     }
-    assert scalar.quadratic_regime(0.3, critical, 8).kind == "diverged"
-    assert scalar.quadratic_regime(0.3, math.inf, None).kind == "converges"  # concave: no threshold
+    assert gd.contraction(0.08, 2 / critical) == pytest.approx(1 - 18 * 0.08)
+    assert gd.regime(0.3, 0.0) == gd.regime(0.3, -18.0) == "steady"  # flat or concave: no threshold
 
 
 @pytest.mark.parametrize(("lr", "most"), [(0.05, 1), (0.12, 20), (0.3, 8)])
 def test_curve_ranges_cover_every_window_with_at_least_half_a_grid(lr, most):
     run = gd.descend(gd.seed_problem(), lr=lr, steps=200, start=-4.0, device="cpu").run(0)
-    windows = scalar.step_windows(run, "A", scalar.SEED_MINIMUM)
+    windows = scalar.step_windows(run, "A", gd.seed_problem().minima[0][0])
     ranges = scalar.curve_ranges(windows)
     assert len(ranges) <= most
     for lo, hi in zip(windows["x_lo"], windows["x_hi"], strict=True):

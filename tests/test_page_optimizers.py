@@ -11,9 +11,11 @@ from pagetools import assert_charts_clean, assert_no_exception, charts, run_page
 from streamlit.proto.WidgetStates_pb2 import WidgetStates
 
 import gd_core as gd
-from gd_core.charts import optimizers as page_charts
+from charts.kit import MAX_SHOWN_STEPS
+from lessons.optimizers import charts as page_charts
+from lessons.optimizers import controls
 
-PAGE = "lessons/optimizers.py"
+PAGE = "lessons/optimizers/page.py"
 
 
 def datasets_with(at, column: str) -> list[pd.DataFrame]:
@@ -88,7 +90,7 @@ def test_default_runs_start_at_the_surface_default_and_none_diverges(default_pag
 @pytest.mark.parametrize("surface", list(gd.TEST_FUNCTIONS))
 def test_every_surface_renders_its_formula_minima_and_clean_charts(surface):
     at = run_page(PAGE)
-    at.selectbox(key="w5_surface").select(surface).run()
+    at.selectbox(key="optimizers.surface").select(surface).run()
     assert_clean(at)
     problem = gd.test_function(surface)
     assert any(problem.latex in latex.value for latex in at.latex)
@@ -101,21 +103,21 @@ def test_every_surface_renders_its_formula_minima_and_clean_charts(surface):
 @pytest.mark.parametrize("steps", [10, 2000])
 def test_steps_at_min_and_max_rerun_cleanly_and_thin_the_chart(steps):
     at = run_page(PAGE)
-    at.slider(key="w5_steps").set_value(steps).run()
+    at.slider(key="optimizers.steps").set_value(steps).run()
     assert_clean(at)
     (paths,) = datasets_with(at, "label")
     assert paths["step"].max() == steps
-    assert paths.groupby("label")["step"].nunique().max() <= page_charts.MAX_SHOWN_STEPS + 1
+    assert paths.groupby("label")["step"].nunique().max() <= MAX_SHOWN_STEPS + 1
     spec, _ = charts(at)[0]
     slider = next(p for p in spec["params"] if p["name"] == "step")
     assert slider["bind"]["max"] >= steps
 
 
-@pytest.mark.parametrize("lr", [page_charts.LR_CHOICES[0], page_charts.LR_CHOICES[-1]])
+@pytest.mark.parametrize("lr", [controls.LR_CHOICES[0], controls.LR_CHOICES[-1]])
 def test_learning_rates_at_smallest_and_largest_rerun_cleanly(lr):
     at = run_page(PAGE)
     for name in gd.OPTIMIZERS:
-        at.select_slider(key=f"w5_lr_ill_conditioned_{name}").set_value(lr)
+        at.select_slider(key=f"optimizers.lr_ill_conditioned_{name}").set_value(lr)
     at.run()
     assert_clean(at)
     assert (table(at)["learning rate"] == lr).all()
@@ -123,8 +125,8 @@ def test_learning_rates_at_smallest_and_largest_rerun_cleanly(lr):
 
 def test_gd_with_lr_one_on_rosenbrock_says_diverged_at_step_and_keeps_charts_clean():
     at = run_page(PAGE)
-    at.selectbox(key="w5_surface").select("rosenbrock").run()
-    at.select_slider(key="w5_lr_rosenbrock_gd").set_value(1.0).run()
+    at.selectbox(key="optimizers.surface").select("rosenbrock").run()
+    at.select_slider(key="optimizers.lr_rosenbrock_gd").set_value(1.0).run()
     assert_clean(at)
     problem = gd.test_function("rosenbrock")
     expected = gd.descend(problem, lr=1.0, steps=300, start=problem.default_start).summary["diverged_at"].iloc[0]
@@ -139,7 +141,7 @@ def test_gd_with_lr_one_on_rosenbrock_says_diverged_at_step_and_keeps_charts_cle
 
 def test_saddle_runs_that_fall_off_are_reported_as_running_to_minus_infinity():
     at = run_page(PAGE)
-    at.selectbox(key="w5_surface").select("saddle").run()
+    at.selectbox(key="optimizers.surface").select("saddle").run()
     assert_clean(at)
     (note,) = at.info
     assert "diverged at step" in note.value and "−∞" in note.value
@@ -149,8 +151,8 @@ def test_saddle_runs_that_fall_off_are_reported_as_running_to_minus_infinity():
 
 def test_start_number_inputs_move_the_start_marker_and_every_path():
     at = run_page(PAGE)
-    at.number_input(key="w5_x0_ill_conditioned").set_value(3.0)
-    at.number_input(key="w5_y0_ill_conditioned").set_value(-1.25)
+    at.number_input(key="optimizers.x0_ill_conditioned").set_value(3.0)
+    at.number_input(key="optimizers.y0_ill_conditioned").set_value(-1.25)
     at.run()
     assert_clean(at)
     assert start_marker(at) == pytest.approx((3.0, -1.25))
@@ -163,10 +165,10 @@ def test_click_on_the_map_sets_the_start_inputs_and_each_click_counts_once():
     cell = (2.4576271186440675, 1.0508474576271185)  # a cell centre of the 60 × 60 grid
     click_map(at, *cell)
     assert_clean(at)
-    assert at.number_input(key="w5_x0_ill_conditioned").value == pytest.approx(2.46)
-    assert at.number_input(key="w5_y0_ill_conditioned").value == pytest.approx(1.05)
+    assert at.number_input(key="optimizers.x0_ill_conditioned").value == pytest.approx(2.46)
+    assert at.number_input(key="optimizers.y0_ill_conditioned").value == pytest.approx(1.05)
     assert start_marker(at) == pytest.approx((2.46, 1.05))
-    at.number_input(key="w5_x0_ill_conditioned").set_value(-1.0).run()  # a later edit wins over the old click
+    at.number_input(key="optimizers.x0_ill_conditioned").set_value(-1.0).run()  # a later edit wins over the old click
     assert start_marker(at) == pytest.approx((-1.0, 1.05))
     click_map(at, *cell)  # clicking the same cell again moves the start back
     assert start_marker(at) == pytest.approx((2.46, 1.05))
@@ -175,16 +177,16 @@ def test_click_on_the_map_sets_the_start_inputs_and_each_click_counts_once():
 def test_start_from_selection_rounds_clamps_and_ignores_empty_clicks():
     view = ((-2.0, 2.0), (-1.0, 3.0))
     pick = page_charts.PICK
-    assert page_charts.start_from_selection({"selection": {pick: [{"x": 0.123, "y": 2.987}]}}, view) == (0.12, 2.99)
-    assert page_charts.start_from_selection({"selection": {pick: [{"x": 9.0, "y": -9.0}]}}, view) == (2.0, -1.0)
+    assert controls.start_from_selection({"selection": {pick: [{"x": 0.123, "y": 2.987}]}}, view) == (0.12, 2.99)
+    assert controls.start_from_selection({"selection": {pick: [{"x": 9.0, "y": -9.0}]}}, view) == (2.0, -1.0)
     for empty in (None, {}, {"selection": {}}, {"selection": {pick: {}}}, {"selection": {pick: []}}):
-        assert page_charts.start_from_selection(empty, view) is None
-    assert page_charts.start_from_selection({"selection": {pick: [{"x": math.nan, "y": 0}]}}, view) is None
+        assert controls.start_from_selection(empty, view) is None
+    assert controls.start_from_selection({"selection": {pick: [{"x": math.nan, "y": 0}]}}, view) is None
 
 
 def test_no_optimizer_selected_still_draws_the_surface():
     at = run_page(PAGE)
-    at.multiselect(key="w5_optimizers").set_value([]).run()
+    at.multiselect(key="optimizers.optimizers").set_value([]).run()
     assert_clean(at)
     assert at.info and "at least one optimizer" in at.info[0].value
 
@@ -192,7 +194,7 @@ def test_no_optimizer_selected_still_draws_the_surface():
 def test_results_table_distance_is_to_the_nearest_of_himmelblaus_minima():
     problem = gd.test_function("himmelblau")
     summaries = {"adam": gd.descend(problem, lr=0.05, steps=50, start=(-1.0, -1.0), optimizer="adam").summary}
-    row = page_charts.results_table(summaries, problem.minima).iloc[0]
+    row = controls.results_table(summaries, problem.minima).iloc[0]
     final = summaries["adam"][["final_x", "final_y"]].to_numpy()[0]
     expected = min(np.hypot(*(final - np.array(m))) for m in problem.minima)
     assert row["distance to nearest minimum"] == pytest.approx(expected)
@@ -205,13 +207,13 @@ def test_csv_frame_holds_every_step_of_every_optimizer_with_its_name_first():
         name: gd.descend(problem, lr=1e-3, steps=700, start=problem.default_start, optimizer=name).frame
         for name in ("gd", "adam")
     }
-    combined = page_charts.combine_runs(frames)
+    combined = controls.combine_runs(frames)
     assert combined.columns[0] == "optimizer"
     assert combined.groupby("optimizer")["step"].agg(["min", "max", "count"]).values.tolist() == [[0, 700, 701]] * 2
 
 
 def numpy_updates(name: str, theta, grad_of, lr: float, steps: int) -> np.ndarray:
-    """The page's update rules (UPDATE_RULES), written out in numpy with torch.optim's default constants."""
+    """The update rules the page shows (each record's update_latex), in numpy with torch.optim's default constants."""
     theta = np.array(theta, dtype=float)
     v = m = s = np.zeros(2)
     path = [theta.copy()]
@@ -244,14 +246,14 @@ def test_update_rules_shown_match_the_runs(name):
         x, y = theta
         return np.array([-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)])
 
-    lr = page_charts.DEFAULT_LRS["rosenbrock"][name]
+    lr = controls.DEFAULT_LRS["rosenbrock"][name]
     run = gd.descend(problem, lr=lr, steps=40, start=problem.default_start, optimizer=name).frame
     expected = numpy_updates(name, problem.default_start, grad_of, lr, 40)
     np.testing.assert_allclose(run[["x", "y"]].to_numpy(), expected, rtol=1e-9, atol=1e-12)
-    assert name in page_charts.UPDATE_RULES
+    assert gd.get_optimizer(name).update_latex
 
 
 def test_default_learning_rates_are_offered_by_the_sliders():
     for surface in gd.TEST_FUNCTIONS:
-        assert set(page_charts.DEFAULT_LRS[surface]) == set(gd.OPTIMIZERS)
-        assert all(lr in page_charts.LR_CHOICES for lr in page_charts.DEFAULT_LRS[surface].values())
+        assert set(controls.DEFAULT_LRS[surface]) == set(gd.OPTIMIZERS)
+        assert all(lr in controls.LR_CHOICES for lr in controls.DEFAULT_LRS[surface].values())

@@ -23,16 +23,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the lesson registry, when run as `python tools/screenshots.py`
 
-# name (used for file names and test ids) -> url path
-PAGES: dict[str, str] = {
-    "home": "/",
-    "one-weight": "/one-weight",
-    "fitting-a-line": "/fitting-a-line",
-    "minibatches": "/minibatches",
-    "learning-rate": "/learning-rate",
-    "optimizers": "/optimizers",
-}
+from lessons import PAGES as REGISTERED  # noqa: E402
+
+# name (used for file names and test ids) -> url path, from the lesson registry
+PAGES: dict[str, str] = {page.slug: "/" + page.url_path for page in REGISTERED}
 
 CHROMIUM_ARGS = [
     "--no-sandbox",

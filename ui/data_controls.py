@@ -5,23 +5,23 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
 import streamlit as st
 import torch
 
 import gd_core as gd
+from lessons import DATA_KEY
 from ui import settings
-from ui.one_weight import escape_markdown
+from ui.cache import cached
+from ui.numbers import lr_ladder
+from ui.text import plain
+from ui.widgets import remembered
 
 SOURCES = ("Synthetic", "Upload CSV")
-# Log-spaced learning rates, 1e-6 … 10 (1, 2, 3, 5 per decade): wide enough for data in any units.
-LEARNING_RATES = [float(f"{m}e{e}") for e in range(-6, 1) for m in (1, 2, 3, 5)] + [10.0]
+LEARNING_RATES = lr_ladder(1e-6, 10.0)  # wide enough for data in any units
 FALLBACK_LR = 0.1
-CACHE = {"max_entries": 32, "show_spinner": False}
 
 
 @dataclass(frozen=True)
@@ -38,44 +38,26 @@ class Data:
         return self.dataset.frame()
 
 
-def remembered(widget: Callable[..., Any], label: str, *, key: str, default: Any, **kwargs: Any) -> Any:
-    """Draw `widget(label, key=key, **kwargs)`, bound to the URL, so that its value survives switching pages.
-
-    Streamlit deletes the state of a widget that a run does not draw (another page was open), so each value is
-    also copied to the plain session key "_<key>" and put back from there before the widget is drawn again.
-    A remembered value no longer among `options` falls back to `default`.
-    """
-    shadow = f"_{key}"
-    if key not in st.session_state and key not in st.query_params:  # a value in the URL wins
-        st.session_state[key] = st.session_state.get(shadow, default)
-    options = kwargs.get("options")
-    if options is not None and key in st.session_state and st.session_state[key] not in list(options):
-        st.session_state[key] = default
-    value = widget(label, key=key, bind="query-params", **kwargs)
-    st.session_state[shadow] = value
-    return value
-
-
 # --- the data ------------------------------------------------------------------------------------------------------
 
 
-@st.cache_data(**CACHE)
+@cached
 def _synthetic(n: int, slope: float, intercept: float, noise: float, outliers: int, seed: int) -> pd.DataFrame:
     return gd.synthetic(n=n, slope=slope, intercept=intercept, noise=noise, outliers=outliers, seed=seed).frame()
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
+@cached(max_entries=4)
 def _read_csv(data: bytes) -> pd.DataFrame:
     return gd.read_csv(data)
 
 
-def data_controls(prefix: str = "data") -> Data | None:
+def data_controls(prefix: str = DATA_KEY) -> Data | None:
     """Draw the data controls (synthetic line or uploaded CSV); the chosen data, or None after showing why not.
 
     Both line-fitting pages call this with the same prefix, so the data stays the same when switching pages.
     """
     source = remembered(
-        st.radio, "Data", key=f"{prefix}_source", default=SOURCES[0], options=SOURCES, horizontal=True,
+        st.radio, "Data", key=f"{prefix}.source", default=SOURCES[0], options=SOURCES, horizontal=True,
         label_visibility="collapsed",
     )  # fmt: skip
     try:
@@ -88,24 +70,24 @@ def data_controls(prefix: str = "data") -> Data | None:
 def show_error(error: Exception) -> None:
     """gd_core's message for a bad input, as a sentence in a red box."""
     message = str(error)
-    st.error(message[:1].upper() + message[1:], icon="⚠️")
+    st.error(plain(message[:1].upper() + message[1:], 400), icon="⚠️")  # it may quote a column name or file
 
 
 def _synthetic_controls(prefix: str) -> Data:
     left, middle, right = st.columns(3)
-    n = remembered(left.slider, "Points n", key=f"{prefix}_n", default=100, min_value=10, max_value=5000, step=10)
+    n = remembered(left.slider, "Points n", key=f"{prefix}.n", default=100, min_value=10, max_value=5000, step=10)
     noise = remembered(
-        middle.slider, "Noise σ", key=f"{prefix}_noise", default=1.0, min_value=0.0, max_value=5.0, step=0.1,
+        middle.slider, "Noise σ", key=f"{prefix}.noise", default=1.0, min_value=0.0, max_value=5.0, step=0.1,
         help="Standard deviation of the Gaussian noise added to each y.",
     )  # fmt: skip
     outliers = remembered(
-        right.slider, "Outliers", key=f"{prefix}_outliers", default=0, min_value=0, max_value=20,
+        right.slider, "Outliers", key=f"{prefix}.outliers", default=0, min_value=0, max_value=20,
         help="Points pushed far above or below the line: watch them drag the least-squares fit.",
     )  # fmt: skip
     left, right = st.columns(2)
     number = {"min_value": -100.0, "max_value": 100.0, "step": 0.5, "format": "%g"}
-    slope = remembered(left.number_input, "True slope", key=f"{prefix}_slope", default=2.0, **number)
-    intercept = remembered(right.number_input, "True intercept", key=f"{prefix}_intercept", default=1.0, **number)
+    slope = remembered(left.number_input, "True slope", key=f"{prefix}.slope", default=2.0, **number)
+    intercept = remembered(right.number_input, "True intercept", key=f"{prefix}.intercept", default=1.0, **number)
     seed = settings.current().seed
     frame = _synthetic(n, slope, intercept, noise, min(outliers, n), seed)
     st.caption(f"y = {slope:g}·x + {intercept:g} + noise, x uniform in [−3, 3]; seed {seed} (sidebar).")
@@ -114,10 +96,10 @@ def _synthetic_controls(prefix: str) -> Data:
 
 
 def _upload_controls(prefix: str) -> Data | None:
-    key, stored = f"{prefix}_upload", f"_{prefix}_upload_file"
+    key, stored = f"{prefix}.upload", f"_{prefix}.upload_file"
 
     def on_new_file() -> None:  # a new file picks its own columns; × on the file forgets the kept copy too
-        for name in (f"{prefix}_x_col", f"{prefix}_y_col"):
+        for name in (f"{prefix}.x_col", f"{prefix}.y_col"):
             st.session_state.pop(name, None)
             st.session_state.pop(f"_{name}", None)
         if st.session_state.get(key) is None:
@@ -130,18 +112,18 @@ def _upload_controls(prefix: str) -> Data | None:
     if upload is not None:
         st.session_state[stored] = (upload.name, upload.getvalue())
     elif stored in st.session_state:
-        earlier = escape_markdown(st.session_state[stored][0])
+        earlier = plain(st.session_state[stored][0], 120)
         st.caption(f"Using **{earlier}**, uploaded earlier. Upload another file to replace it.")
     else:
         st.info("Upload a CSV file with at least two numeric columns to fit a line to it.")
         return None
     name, content = st.session_state[stored]
-    name = escape_markdown(name)  # the file's name is the visitor's text: show it, never interpret it
+    name = plain(name, 120)  # the file's name is the visitor's text: show it, never interpret it
     frame = _read_csv(content)
     columns = gd.numeric_columns(frame)
     left, right = st.columns(2)
-    x_col = remembered(left.selectbox, "x column", key=f"{prefix}_x_col", default=columns[0], options=columns)
-    y_col = remembered(right.selectbox, "y column", key=f"{prefix}_y_col", default=columns[-1], options=columns)
+    x_col = remembered(left.selectbox, "x column", key=f"{prefix}.x_col", default=columns[0], options=columns)
+    y_col = remembered(right.selectbox, "y column", key=f"{prefix}.y_col", default=columns[-1], options=columns)
     dataset = gd.dataset_from_frame(frame, x_col, y_col)
     digest = hashlib.sha256(content).hexdigest()[:20]
     return Data(dataset, f"csv:{digest}:{x_col}:{y_col}", f"{dataset.n:,} points from {name}")
@@ -173,43 +155,40 @@ def lr_control(key: str, critical: float) -> float:
     return lr
 
 
-# --- cached gd_core work on the chosen data (keyed by Data.key, the arrays themselves are not hashed) -------------
+# --- cached gd_core work on the chosen data (hashed by Data.key, see ui.cache) -------------------------------------
 
 
 def _problem(dataset: gd.Dataset) -> gd.LinearRegression:
     return gd.LinearRegression(dataset.x, dataset.y)
 
 
-@st.cache_data(**CACHE)
-def _optimum(key: str, _dataset: gd.Dataset) -> tuple[float, float, float]:
-    problem = _problem(_dataset)
-    w, b = problem.least_squares()
-    return w, b, float(problem.loss(torch.tensor([w, b], dtype=torch.float64)))
+@dataclass(frozen=True)
+class LeastSquares:
+    """The best line: θ* = (w*, b*) in closed form and its MSE, the floor any descent can reach."""
+
+    optimum: tuple[float, float]
+    min_loss: float
 
 
-def optimum(data: Data) -> tuple[float, float, float]:
+@cached
+def least_squares(data: Data) -> LeastSquares:
     """The least-squares line (w*, b*) and its MSE."""
-    return _optimum(data.key, data.dataset)
+    problem = _problem(data.dataset)
+    w, b = problem.least_squares()
+    return LeastSquares((w, b), float(problem.loss(torch.tensor([w, b], dtype=torch.float64))))
 
 
-@st.cache_data(**CACHE)
-def _critical_lr(key: str, _dataset: gd.Dataset, device: str) -> float:
-    return gd.critical_lr(_problem(_dataset), device=device)
+@cached
+def _critical_lr(data: Data, device: str) -> float:
+    return gd.critical_lr(_problem(data.dataset), device=device)
 
 
 def critical_lr(data: Data | None, device: str) -> float:
     """2/λmax of the data's MSE (inf without data)."""
-    return math.inf if data is None else _critical_lr(data.key, data.dataset, device)
+    return math.inf if data is None else _critical_lr(data, device)
 
 
-@st.cache_data(**CACHE)
-def _descent(key, _dataset, lr, steps, start, batch_size, seed, device) -> tuple[pd.DataFrame, pd.DataFrame]:
-    run = gd.descend(
-        _problem(_dataset), lr=lr, steps=steps, start=start, batch_size=batch_size, seed=seed, device=device
-    )
-    return run.frame, run.summary
-
-
+@cached
 def descent(
     data: Data,
     *,
@@ -221,32 +200,25 @@ def descent(
     device: str = "auto",
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """gd.descend on the data's MSE: (frame, summary) of the trajectory."""
-    start = (float(start[0]), float(start[1]))
-    return _descent(data.key, data.dataset, float(lr), int(steps), start, batch_size, int(seed), device)
+    run = gd.descend(
+        _problem(data.dataset), lr=lr, steps=steps, start=start, batch_size=batch_size, seed=seed, device=device
+    )
+    return run.frame, run.summary
 
 
-@st.cache_data(**CACHE)
-def _surface(key, _dataset, ranges, resolution, device) -> pd.DataFrame:
-    return gd.loss_surface(_problem(_dataset), ranges, resolution, device=device)
-
-
+@cached
 def surface(data: Data, ranges, resolution: int = 50, device: str = "auto") -> pd.DataFrame:
     """The MSE over a resolution × resolution grid of (w, b)."""
-    ranges = tuple((float(lo), float(hi)) for lo, hi in ranges)
-    return _surface(data.key, data.dataset, ranges, int(resolution), device)
+    return gd.loss_surface(_problem(data.dataset), ranges, resolution, device=device)
 
 
-@st.cache_data(**CACHE)
-def _membership(n: int, batch_size: int, steps: int, seed: int) -> pd.DataFrame:
+@cached
+def batch_membership(n: int, batch_size: int, steps: int, seed: int) -> pd.DataFrame:
+    """Which points form the batch of each of `steps` steps (cached gd.batch_membership)."""
     return gd.batch_membership(n, batch_size, steps, seed)
 
 
-def batch_membership(n: int, batch_size: int, steps: int, seed: int) -> pd.DataFrame:
-    """Which points form the batch of each of `steps` steps (cached gd.batch_membership)."""
-    return _membership(int(n), int(batch_size), int(steps), int(seed))
-
-
-@st.cache_data(**CACHE)
+@cached
 def trajectory_csv(frame: pd.DataFrame) -> bytes:
     """Every step of a trajectory as CSV bytes, for st.download_button."""
     return frame.to_csv(index=False).encode()

@@ -1,7 +1,8 @@
 """Shareable scenes: every setting lives in the URL (widgets bound with bind="query-params").
 
 Streamlit drops a URL value that a widget cannot take (out of range, not an option, not a number) and
-uses the widget's default instead; `report_ignored` tells the visitor which values were dropped.
+uses the widget's default instead; `report_ignored` tells the visitor which values were dropped, naming
+the control as the page labels it. Links shared before the keys were renamed are rewritten on arrival.
 """
 
 from __future__ import annotations
@@ -10,7 +11,45 @@ from collections.abc import Mapping
 
 import streamlit as st
 
+from ui.text import plain
+
 NOT_WIDGETS = {"step"}  # the chart's step is restored in the browser by ui.player, not by a widget
+# Old URL-key prefixes -> the registry's (lessons.Lesson.key): w1_lr became one-weight.lr, and so on.
+OLD_PREFIXES = {
+    "w1_": "one-weight.",
+    "line_": "fitting-a-line.",
+    "mini_": "minibatches.",
+    "w4_": "learning-rate.",
+    "w5_": "optimizers.",
+    "data_": "data.",
+}
+LABELS = "_link_labels"  # session key: widget key -> the label the page shows (filled by `label`)
+
+
+def new_key(old: str) -> str:
+    """The key an old link's key is called now ('w1_lr' -> 'one-weight.lr'); other keys unchanged."""
+    for prefix, replacement in OLD_PREFIXES.items():
+        if old.startswith(prefix):
+            return replacement + old[len(prefix) :]
+    return old
+
+
+def upgrade_old_keys() -> None:
+    """Rename an opened link's old keys before any widget reads the URL (a new key already there wins)."""
+    params = st.query_params
+    for key in list(params):
+        renamed = new_key(key)
+        if renamed != key:
+            values = params.get_all(key)
+            del params[key]
+            if renamed not in params:
+                params[renamed] = values if len(values) > 1 else values[0]
+
+
+def label(key: str, text: str) -> str:
+    """Remember how the page labels the widget `key` (for messages about it) and return the label."""
+    st.session_state.setdefault(LABELS, {})[key] = text
+    return text
 
 
 def _spellings(value) -> set[str]:
@@ -41,5 +80,6 @@ def report_ignored(incoming: Mapping[str, str]) -> None:
     """Say which values of the opened link were not usable (they were replaced by defaults)."""
     dropped = ignored_values(incoming, st.query_params.to_dict(), st.session_state)
     if dropped:
-        listed = ", ".join(f"{key} = {value[:40]!r}" for key, value in dropped.items())
+        names = st.session_state.get(LABELS, {})
+        listed = ", ".join(f"{plain(names.get(key, key), 60)} = “{plain(value, 40)}”" for key, value in dropped.items())
         st.toast(f"Some settings in the link could not be used and were reset: {listed}.", icon="⚠️")

@@ -1,8 +1,25 @@
-"""Built-in scenes a lecturer opens in one click: a page and the URL settings that set it up."""
+"""Built-in scenes a lecturer opens in one click: a lesson and the settings that set it up.
+
+A scene stores ids and numbers (the optimizer "momentum", the learning rate 1/18), never the labels the widgets
+show; `Scene.query()` writes them the way the widgets spell them in a link, so renaming a label cannot break a scene.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+
+import gd_core as gd
+from lessons import lesson
+from lessons.optimizers.controls import SURFACE_LABELS
+from ui.numbers import lr_label
+
+# How a control's value is written in a link (select sliders, selectboxes and multiselects by their labels).
+URL_SPELLING: dict[tuple[str, str], Callable[[object], str | list[str]]] = {
+    ("one-weight", "lr"): lr_label,
+    ("optimizers", "surface"): SURFACE_LABELS.__getitem__,
+    ("optimizers", "optimizers"): lambda ids: [gd.OPTIMIZER_LABELS[i] for i in ids],
+}
 
 
 @dataclass(frozen=True)
@@ -10,26 +27,38 @@ class Scene:
     """One ready-made setting of a lesson page, following the tutorial."""
 
     title: str
-    page: str
+    lesson: str  # the lesson's slug
     says: str
-    query: dict[str, str | list[str]] = field(default_factory=dict)
+    settings: Mapping[str, object] = field(default_factory=dict)  # control name -> value
+
+    @property
+    def page(self) -> str:
+        """The lesson's page script."""
+        return lesson(self.lesson).page
+
+    def query(self) -> dict[str, str | list[str]]:
+        """The link's query: each setting as its widget spells it, and the chart at step 0."""
+        keys = lesson(self.lesson)
+        query: dict[str, str | list[str]] = {}
+        for name, value in self.settings.items():
+            spell = URL_SPELLING.get((self.lesson, name), lambda v: f"{v:g}" if isinstance(v, float) else str(v))
+            query[keys.control(name)] = spell(value)
+        return query | {"step": "0"}
 
 
-# URL values are what the widgets show (select sliders and selectboxes are bound by their labels).
-SCENES = [
-    Scene("A small learning rate crawls", "lessons/one_weight.py", "lr = 0.005: 100 small steps, still not at −1.",
-          {"w1_lr": "0.005", "w1_steps": "100", "step": "0"}),
-    Scene("1/18 lands in one step", "lessons/one_weight.py", "lr = 1/18 = 1/f″: one step to A = −1 exactly.",
-          {"w1_lr": "1/18 ≈ 0.0556", "w1_steps": "5", "step": "0"}),
-    Scene("1/9 oscillates forever", "lessons/one_weight.py", "lr = 2/f″: A jumps between −4 and 2 for ever.",
-          {"w1_lr": "1/9 ≈ 0.111", "w1_steps": "20", "step": "0"}),
-    Scene("0.12 diverges", "lessons/one_weight.py", "Just above 1/9: each step overshoots further.",
-          {"w1_lr": "0.12", "w1_steps": "100", "step": "0"}),
-    Scene("A line fits itself", "lessons/fitting_a_line.py", "Slope and bias walk down the MSE bowl.",
-          {"line_lr": "0.1", "line_steps": "60", "step": "0"}),
-    Scene("Minibatch noise", "lessons/minibatches.py", "Batches of 2 points: a jittery path around ★.",
-          {"mini_batch": "2", "mini_epochs": "3", "step": "0"}),
-    Scene("Momentum on a ravine", "lessons/optimizers.py", "Plain descent zig-zags; momentum rolls through.",
-          {"w5_surface": "Ill-conditioned bowl", "w5_optimizers": ["gradient descent", "momentum (β = 0.9)"],
-           "step": "0"}),
-]  # fmt: skip
+SCENES = (
+    Scene("A small learning rate crawls", "one-weight", "lr = 0.005: 100 small steps, still not at −1.",
+          {"lr": 0.005, "steps": 100}),
+    Scene("1/18 lands in one step", "one-weight", "lr = 1/18 = 1/f″: one step to A = −1 exactly.",
+          {"lr": 1 / 18, "steps": 5}),
+    Scene("1/9 oscillates forever", "one-weight", "lr = 2/f″: A jumps between −4 and 2 for ever.",
+          {"lr": 1 / 9, "steps": 20}),
+    Scene("0.12 diverges", "one-weight", "Just above 1/9: each step overshoots further.",
+          {"lr": 0.12, "steps": 100}),
+    Scene("A line fits itself", "fitting-a-line", "Slope and bias walk down the MSE bowl.",
+          {"lr": 0.1, "steps": 60}),
+    Scene("Minibatch noise", "minibatches", "Batches of 2 points: a jittery path around ★.",
+          {"batch": 2, "epochs": 3}),
+    Scene("Momentum on a ravine", "optimizers", "Plain descent zig-zags; momentum rolls through.",
+          {"surface": "ill_conditioned", "optimizers": ("gd", "momentum")}),
+)  # fmt: skip

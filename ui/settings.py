@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 import gd_core as gd
+from ui.widgets import bound
 
 DEVICE_LABELS = {"auto": "auto (best available)", "cpu": "cpu", "cuda": "cuda (NVIDIA GPU)", "mps": "mps (Apple GPU)"}
 
@@ -25,11 +26,11 @@ def sidebar() -> Settings:
     """Draw the shared settings in the sidebar and return them."""
     with st.sidebar:
         st.subheader("Settings")
-        device = st.selectbox(
+        device = bound(
+            st.selectbox,
             "Device",
-            gd.DEVICE_CHOICES,
             key="device",
-            bind="query-params",
+            options=gd.DEVICE_CHOICES,
             format_func=DEVICE_LABELS.get,
             help="Where torch computes. 'auto' picks cuda, then mps, then the CPU.",
         )
@@ -37,19 +38,19 @@ def sidebar() -> Settings:
         st.caption(f"Computing on **{resolved.label}**.")
         if resolved.note:
             st.info(resolved.note, icon="ℹ️")
-        st.number_input(
+        bound(
+            st.number_input,
             "Random seed",
+            key="seed",
             min_value=0,
             max_value=2**31 - 1,
             step=1,
-            key="seed",
-            bind="query-params",
             help="Seeds the synthetic data and the minibatch shuffles: the same seed replays the same run.",
         )
-        st.toggle(
+        bound(
+            st.toggle,
             "Presenter view",
             key="presenter",
-            bind="query-params",
             help="For a projector: larger text and charts, fewer controls, high contrast.",
         )
     return current()

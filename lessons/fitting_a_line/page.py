@@ -3,10 +3,15 @@
 import pandas as pd
 import streamlit as st
 
-from gd_core.charts import regression
+from charts import line_fit as lf
+from lessons import lesson
+from lessons.fitting_a_line import charts
 from ui import data_controls as dc
 from ui import settings
 from ui.player import player
+from ui.widgets import remembered
+
+LESSON = lesson("fitting-a-line")
 
 s = settings.current()
 st.title("2 · Fitting a line")
@@ -22,12 +27,12 @@ with data_column.container(border=True):
     data = dc.data_controls()
 with descent_column.container(border=True):
     st.markdown("**Descent**")
-    lr = dc.lr_control("line_lr", dc.critical_lr(data, s.device))
-    steps = dc.remembered(st.slider, "Steps", key="line_steps", default=100, min_value=1, max_value=1000)
+    lr = dc.lr_control(LESSON.control("lr"), dc.critical_lr(data, s.device))
+    steps = remembered(st.slider, "Steps", key=LESSON.control("steps"), default=100, min_value=1, max_value=1000)
     left, right = st.columns(2)
     start = {"min_value": -1000.0, "max_value": 1000.0, "step": 0.5, "format": "%g"}
-    w0 = dc.remembered(left.number_input, "Start slope w₀", key="line_w0", default=0.0, **start)
-    b0 = dc.remembered(right.number_input, "Start bias b₀", key="line_b0", default=0.0, **start)
+    w0 = remembered(left.number_input, "Start slope w₀", key=LESSON.control("w0"), default=0.0, **start)
+    b0 = remembered(right.number_input, "Start bias b₀", key=LESSON.control("b0"), default=0.0, **start)
 
 if data is None:
     st.info("Fix the data above to continue: the lesson picks up as soon as there is a line to fit.", icon="ℹ️")
@@ -47,12 +52,12 @@ try:
 except ValueError as error:
     dc.show_error(error)
     st.stop()
-w_star, b_star, best = dc.optimum(data)
-ranges = regression.surface_ranges(frame, (w_star, b_star))
-surface = dc.surface(data, ranges, 50, s.device)
+best = dc.least_squares(data)
+(w_star, b_star), min_loss = best.optimum, best.min_loss
+surface = dc.surface(data, lf.surface_ranges(frame, best.optimum), 50, s.device)
 names = data.dataset.x_name, data.dataset.y_name
-player("line_player")
-st.altair_chart(regression.fit_chart(data.frame, frame, surface, (w_star, b_star, best), *names))
+player(LESSON.control("player"))
+st.altair_chart(charts.fit_chart(data.frame, frame, surface, best.optimum, min_loss, *names))
 st.caption(
     f"Drag **step** under the chart to replay the descent ({data.label}). Dashed black: the least-squares line, "
     "the best any step can reach. The surface is shaded by MSE on a log scale (lighter is lower)."
@@ -66,9 +71,9 @@ if pd.notna(diverged_at):
         f"last, and the loss exploded. Pick a learning rate below the critical one.",
         icon="💥",
     )
-elif best > 0 and final["loss"] > 1.001 * best:
+elif min_loss > 0 and final["loss"] > 1.001 * min_loss:
     st.info(
-        f"Not there yet: after {int(final['step'])} steps the MSE is {final['loss'] / best - 1:.1%} above the best "
+        f"Not there yet: after {int(final['step'])} steps the MSE is {final['loss'] / min_loss - 1:.1%} above the best "
         "line's. More steps, or a larger learning rate below the critical one, get closer.",
         icon="🐢",
     )
@@ -77,7 +82,7 @@ results = pd.DataFrame(
         "": [f"gradient descent, step {int(final['step'])}", "least squares (closed form)"],
         "slope w": [final["w"], w_star],
         "bias b": [final["b"], b_star],
-        "MSE": [final["loss"], best],
+        "MSE": [final["loss"], min_loss],
     }
 )
 number = st.column_config.NumberColumn(format="%.6f")
@@ -88,6 +93,6 @@ st.download_button(
     file_name="fitting-a-line.csv",
     mime="text/csv",
     icon="⬇️",
-    key="line_download",
+    key=LESSON.control("download"),
 )
 st.caption(f"Computed on **{s.resolved.label}**.")

@@ -1,7 +1,8 @@
-"""Home: what gradient descent is, and one card per lesson."""
+"""Home: what gradient descent is, one card per lesson, and the scenes for a lecture."""
 
 import streamlit as st
 
+from lessons import LESSONS
 from ui.scenes import SCENES
 
 st.title("Descent: gradient descent, step by step")
@@ -13,27 +14,12 @@ st.markdown(
 )
 st.latex(r"\theta_{k+1} = \theta_k - \mathrm{lr}\cdot \nabla f(\theta_k)")
 
-LESSONS = [
-    (
-        "lessons/one_weight.py",
-        "1 · One weight",
-        "The tutorial's example: Loss(A) = (3 + 3A)², its tangent, and the update table step by step.",
-    ),
-    (
-        "lessons/fitting_a_line.py",
-        "2 · Fitting a line",
-        "Slope and bias at once: the line fits itself while (w, b) walks down the mean-squared-error surface.",
-    ),
-    ("lessons/minibatches.py", "3 · Minibatches", "Each step sees a random batch: cheaper steps, a noisier path."),
-    ("lessons/learning_rate.py", "4 · Learning rate", "Crawl, converge, overshoot, explode: the threshold 2/λmax."),
-    ("lessons/optimizers.py", "5 · Optimizers", "Momentum, Nesterov, RMSProp and Adam race on 2-D surfaces."),
-]
 columns = st.columns(len(LESSONS))
-for column, (page, title, blurb) in zip(columns, LESSONS, strict=True):
+for column, lesson in zip(columns, LESSONS, strict=True):
     with column.container(border=True, height="stretch"):
-        st.markdown(f"**{title}**")
-        st.caption(blurb)
-        st.page_link(page, label="Open", icon="➡️")
+        st.markdown(f"**{lesson.title}**")
+        st.caption(lesson.blurb)
+        st.page_link(lesson.page, label="Open", icon="➡️")
 
 st.subheader("Scenes for a lecture")
 st.caption(
@@ -43,5 +29,5 @@ st.caption(
 scene_columns = st.columns(4)
 for index, scene in enumerate(SCENES):
     with scene_columns[index % 4]:
-        st.page_link(scene.page, label=scene.title, icon="🎬", query_params=scene.query)
+        st.page_link(scene.page, label=scene.title, icon="🎬", query_params=scene.query())
         st.caption(scene.says)

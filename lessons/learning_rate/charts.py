@@ -1,4 +1,4 @@
-"""Charts for the learning-rate page: final loss against lr with the regimes as bands, and chosen runs by step."""
+"""Learning rate's charts: final loss against lr with the regimes as bands, and the chosen runs step by step."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from gd_core.charts.common import PALETTE, finite_rows
-from gd_core.regimes import contraction, excess_loss, lr_label, regime
+from charts.kit import GREEN, LOSS_FLOOR, ORANGE, PALETTE, VERMILION, YELLOW, finite_rows, with_params
+from gd_core.stability import excess_loss
+from ui.numbers import lr_label
 
-LOSS_FLOOR = 1e-30  # losses are clipped here so a log scale never sees 0
 ZERO_LOSS = 1e-12  # a minimum loss this small is 0 up to rounding: the axes then say "loss"
-DIVERGED_COLOUR = "#D55E00"
-RUN_COLOURS = [c for c in PALETTE if c not in (DIVERGED_COLOUR, "#F0E442")]  # red means diverged; yellow is faint
-REGIME_FILLS = {"steady": "#009E73", "overshooting": "#E69F00", "diverging": "#D55E00"}
+DIVERGED_COLOUR = VERMILION
+RUN_COLOURS = [c for c in PALETTE if c not in (DIVERGED_COLOUR, YELLOW)]  # vermilion means diverged; yellow is faint
+REGIME_FILLS = {"steady": GREEN, "overshooting": ORANGE, "diverging": VERMILION}
 REGIME_INKS = {"steady": "#00664C", "overshooting": "#9A6A00", "diverging": "#B34700"}  # darker, for text
 REGIME_TITLES = {"steady": "steady", "overshooting": "overshooting\nbut converging", "diverging": "diverging"}
 
@@ -25,35 +25,9 @@ def outcome(diverged_at) -> str:
     return f"diverged at step {int(diverged_at)}" if pd.notna(diverged_at) else "finished"
 
 
-def loss_name(minimum: float) -> str:
+def loss_name(min_loss: float) -> str:
     """What the loss axes show: the loss itself when its minimum is 0, else the excess f(θ) − f(θ*)."""
-    return "loss" if minimum <= ZERO_LOSS else "loss − minimum"
-
-
-def run_table(summary: pd.DataFrame, curvature: float, optimum, hessian) -> pd.DataFrame:
-    """One row per run: lr, lr·L, the factor 1 − lr·L, its regime and what happened (for tables and CSV).
-
-    excess_loss = f(θ_final) − f(θ*) (see regimes.excess_loss); lr·L and 1 − lr·L are rounded to 12 decimals
-    (1/L·L is 1, not 1 − 1e-16).
-    """
-    finals = summary[[column for column in summary.columns if column.startswith("final_") and column != "final_loss"]]
-    table = pd.DataFrame(
-        {
-            "lr": summary["lr"].to_numpy(),
-            "lr_times_L": np.round(summary["lr"].to_numpy() * curvature, 12),
-            "factor_1_minus_lr_L": np.round([contraction(lr, curvature) for lr in summary["lr"]], 12),
-            "regime": [regime(lr, curvature) for lr in summary["lr"]],
-            "final_loss": summary["final_loss"].to_numpy(),
-            "excess_loss": excess_loss(finals.to_numpy(), optimum, hessian),
-            "diverged_at": summary["diverged_at"].astype("Int64").to_numpy(),
-            "steps_run": summary["steps_run"].to_numpy(),
-        }
-    )
-    for column in summary.columns:
-        if column.startswith("final_") and column != "final_loss":
-            table[column] = summary[column].to_numpy()
-    table["outcome"] = [outcome(k) for k in table["diverged_at"]]
-    return table
+    return "loss" if min_loss <= ZERO_LOSS else "loss − minimum"
 
 
 def regime_bands(lr_low: float, lr_high: float, curvature: float) -> pd.DataFrame:
@@ -82,7 +56,7 @@ def sweep_chart(
     curvature: float,
     lr_range: tuple[float, float],
     steps: int,
-    minimum: float = 0.0,
+    min_loss: float = 0.0,
     width=760,
     height=360,
 ) -> alt.LayerChart:
@@ -152,7 +126,7 @@ def sweep_chart(
             y=alt.Y(
                 "shown_loss:Q",
                 scale=y_scale,
-                title=f"{loss_name(minimum)} after {steps} steps (log scale)",
+                title=f"{loss_name(min_loss)} after {steps} steps (log scale)",
                 axis=alt.Axis(format=".0e"),
             ),
             color=colour,
@@ -171,7 +145,7 @@ def sweep_chart(
         .encode(x=lr_axis, y=alt.value(30), color=colour, shape=shape, tooltip=[*lr_tips, "regime:N", "outcome:N"])
     )
     layers = [band_marks, band_titles, rule_marks, *rule_text, line, points, crosses]
-    title = alt.Title(f"{loss_name(minimum).capitalize()} after {steps} steps, one run per lr", offset=34)
+    title = alt.Title(f"{loss_name(min_loss).capitalize()} after {steps} steps, one run per lr", offset=34)
     # fit-x: stretch across the page but keep the plot's height (plain "fit" squeezes it and clips the title).
     autosize = alt.AutoSizeParams(type="fit-x", contains="padding")
     chart = alt.layer(*layers).resolve_scale(fill="independent")  # pale band fills, darker titles
@@ -192,23 +166,6 @@ def in_window(frame: pd.DataFrame, window: tuple[float, float], column: str = "v
     return frame[~exits_before]
 
 
-def display_stride(steps: int, max_points: int = 400) -> int:
-    """The smallest ODD divisor of `steps` that keeps at most ~max_points steps per run.
-
-    Odd, so a run that flips sign every step (lr near 2/L) still alternates once thinned; a divisor, so the
-    last step is kept and the step slider reaches it.
-    """
-    need = max(1, math.ceil((steps + 1) / max_points))
-    odd = [k for k in range(need, 4 * need + 2) if k % 2 == 1]
-    return next((k for k in odd if steps % k == 0), odd[0])  # no odd divisor nearby (steps = 2^m): keep it odd
-
-
-def thin_runs(frame: pd.DataFrame, stride: int) -> pd.DataFrame:
-    """Every stride-th step of each run, plus each run's last step (where a diverged run ends)."""
-    last = frame.groupby("run")["step"].transform("max")
-    return frame[(frame["step"] % stride == 0) | (frame["step"] == last)]
-
-
 def run_labels(table: pd.DataFrame) -> list[str]:
     """Legend labels in lr order: 'lr = 1/18 ≈ 0.05556' or 'lr = 0.12 · diverged at step 63'."""
     labels = []
@@ -226,7 +183,7 @@ def trajectory_chart(
     names: tuple[str, ...],
     optimum: tuple[float, ...],
     hessian,
-    minimum: float,
+    min_loss: float,
     window: tuple[float, float],
     step: alt.Parameter,
     width=340,
@@ -267,7 +224,7 @@ def trajectory_chart(
     x = alt.X("step:Q", title="step", scale=alt.Scale(domain=[0, int(frame["step"].max()) or 1], nice=False))
     y_loss = alt.Y(
         "shown_loss:Q",
-        title=f"{loss_name(minimum)} (log scale)",
+        title=f"{loss_name(min_loss)} (log scale)",
         # A fixed domain: the axis holds still while scrubbing, and empty filtered layers have no extent.
         scale=alt.Scale(type="log", domain=_log_domain(data["shown_loss"], headroom=0.03), nice=False),
         axis=alt.Axis(format=".0e"),
@@ -300,7 +257,7 @@ def trajectory_chart(
         for align, dx in (("right", -9), ("left", 9))
     ]
     loss_panel = panel(
-        y_loss, f"{loss_name(minimum).capitalize()} against step", data, after=[end_cross.encode(y=y_loss)]
+        y_loss, f"{loss_name(min_loss).capitalize()} against step", data, after=[end_cross.encode(y=y_loss)]
     )
     value_panel = panel(
         y_value,
@@ -311,4 +268,4 @@ def trajectory_chart(
         line_opacity=0.2,  # an lr near 2/L zigzags every step: faint lines, dots show the two branches
     )
     pad = alt.AutoSizeParams(type="pad", contains="padding")  # "fit" does not apply to concatenated views
-    return alt.hconcat(loss_panel, value_panel).add_params(step).properties(autosize=pad)
+    return with_params(alt.hconcat(loss_panel, value_panel, autosize=pad), step)

@@ -4,10 +4,15 @@ import pandas as pd
 import streamlit as st
 
 import gd_core as gd
-from gd_core.charts import regression
+from charts import line_fit as lf
+from lessons import lesson
+from lessons.minibatches import charts
 from ui import data_controls as dc
 from ui import settings
 from ui.player import player
+from ui.widgets import remembered
+
+LESSON = lesson("minibatches")
 
 MAX_PAGE_STEPS = 10_000  # keeps both runs within a few seconds (fewer for big uploads: a full step reads all n)
 
@@ -26,12 +31,12 @@ with data_column.container(border=True):
     data = dc.data_controls()
 with descent_column.container(border=True):
     st.markdown("**Descent**")
-    lr = dc.lr_control("mini_lr", dc.critical_lr(data, s.device))
+    lr = dc.lr_control(LESSON.control("lr"), dc.critical_lr(data, s.device))
     left, right = st.columns(2)
-    batch_size = dc.remembered(
-        left.number_input, "Batch size B", key="mini_batch", default=10, min_value=1, max_value=1_000_000
+    batch_size = remembered(
+        left.number_input, "Batch size B", key=LESSON.control("batch"), default=10, min_value=1, max_value=1_000_000
     )
-    epochs = dc.remembered(right.slider, "Epochs", key="mini_epochs", default=5, min_value=1, max_value=50)
+    epochs = remembered(right.slider, "Epochs", key=LESSON.control("epochs"), default=5, min_value=1, max_value=50)
     if data is not None and batch_size > data.dataset.n:
         st.caption(f"ℹ️ B = {batch_size:,} is more than the {data.dataset.n:,} points: using B = n (full batch).")
         batch_size = data.dataset.n
@@ -54,14 +59,13 @@ try:
 except ValueError as error:
     dc.show_error(error)
     st.stop()
-mini = regression.with_minibatch_columns(mini, per_epoch)
+mini = charts.with_minibatch_columns(mini, per_epoch)
 membership = dc.batch_membership(n, batch_size, steps + 1, s.seed)
-w_star, b_star, best = dc.optimum(data)
-surface = dc.surface(data, regression.surface_ranges(pd.concat([full, mini]), (w_star, b_star)), 50, s.device)
-chart = regression.minibatch_chart(
-    data.frame, full, mini, membership, surface, (w_star, b_star, best), lr, data.dataset.x_name, data.dataset.y_name
-)
-player("mini_player")
+best = dc.least_squares(data)
+surface = dc.surface(data, lf.surface_ranges(pd.concat([full, mini]), best.optimum), 50, s.device)
+names = data.dataset.x_name, data.dataset.y_name
+chart = charts.minibatch_chart(data.frame, full, mini, membership, surface, best.optimum, best.min_loss, lr, *names)
+player(LESSON.control("player"))
 st.altair_chart(chart)
 st.caption(
     f"Drag **step** under the chart ({data.label}). Blue: full-batch descent; vermilion: minibatch descent with "
@@ -79,7 +83,7 @@ with costs:
         f"epoch**; {epochs:g} epoch(s) = **{steps:,} steps**. Each minibatch step reads {batch_size:,} of {n:,} "
         f"points, **{batch_size / n:.3g}** of the cost of a full-batch step."
     )
-    table = regression.comparison(full, mini, n, batch_size)
+    table = charts.comparison(full, mini, n, batch_size)
     st.dataframe(
         table,
         hide_index=True,
@@ -89,7 +93,7 @@ with costs:
         },
     )
 with noise:
-    spread = regression.gradient_noise(mini)
+    spread = gd.gradient_noise(mini)
     st.markdown(
         "**The price is noise.** A batch gradient only estimates the full one."
     ) if spread.empty else st.markdown(
@@ -104,6 +108,6 @@ st.download_button(
     file_name="minibatches.csv",
     mime="text/csv",
     icon="⬇️",
-    key="mini_download",
+    key=LESSON.control("download"),
 )
 st.caption(f"Computed on **{s.resolved.label}**.")

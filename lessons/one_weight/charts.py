@@ -1,4 +1,4 @@
-"""One-weight descent: the loss curve with tangent and step, A(k) and loss(k), and the tutorial's iteration table.
+"""One weight's charts: the loss curve with the tangent and the step, A(k) and loss(k), on one step slider.
 
 Every per-step piece (tangent segment, step arrow, next point) is computed here for EVERY step as data; the
 browser keeps the rows of the step chosen on the slider, so scrubbing never reruns the server.
@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
 
 import altair as alt
 import numpy as np
 import pandas as pd
-import torch
 
-from gd_core.charts.common import PALETTE, finite_rows, step_slider, thin_steps
+from charts.kit import EXACT, GREY, PALETTE, finite_rows, loss_floor, step_slider, thin, thinning_stride, with_params
 
-SEED_MINIMUM = -1.0  # Loss(A) = (3 + 3A)² is zero at A = −1
 CURVE_WIDTH, CURVE_HEIGHT = 440, 330
 SIDE_WIDTH, SIDE_HEIGHT = 330, 135
 FOLLOW_GROWTH = 10.0  # a run spreading this many times its first step's extent gets a view that follows
@@ -25,72 +22,12 @@ MIN_MARGIN = 0.75  # at least this much of the curve on each side of the run
 TANGENT_HALF_PX = 100.0  # half-length of the drawn tangent, in screen pixels
 DOMAINS = "curve_view"  # the parameter holding the curve view's [x_lo, x_hi, y_lo, y_hi] for every step
 LARGEST = 1e300  # view bounds are clipped to ±this, so the spec stays finite near float64's limit
-GREY = "#8C8C8C"
 COLOURS = {"curve": PALETTE[0], "current": PALETTE[1], "tangent": PALETTE[2], "step": PALETTE[4], "earlier": GREY}
-EXACT = ".10~g"  # tooltip format: exact enough to check against the table
 # Axis labels: plain numbers (1,800, 0.05) in the middle range, exponent form (2e+11, 1e-32) outside it.
 LABELS = (
     "format(datum.value, abs(datum.value) >= 1e5 || (abs(datum.value) < 1e-3 && datum.value != 0) ? '.2~e' : ',.6~r')"
 )
 Y_AXIS = alt.Axis(labelExpr=LABELS, minExtent=58, maxExtent=58)  # fixed width: no jumping as the domain follows
-
-
-# --- numbers --------------------------------------------------------------------------------------
-
-
-def iteration_table(frame: pd.DataFrame, param: str = "A") -> pd.DataFrame:
-    """The tutorial's spreadsheet, one row per step: step, A, f'(A), lr·f'(A), new A = A − lr·f'(A), loss."""
-    grad = frame[f"grad_{param}"].to_numpy(dtype=float)
-    lr = frame["lr"].to_numpy(dtype=float)
-    value = frame[param].to_numpy(dtype=float)
-    with np.errstate(over="ignore", invalid="ignore"):
-        scaled = lr * grad
-        new = value - scaled
-    return pd.DataFrame(
-        {
-            "step": frame["step"].to_numpy(dtype=int),
-            param: value,
-            f"f'({param})": grad,
-            f"lr·f'({param})": scaled,
-            f"new {param}": new,
-            "loss": frame["loss"].to_numpy(dtype=float),
-        }
-    )
-
-
-def derivative_check(frame: pd.DataFrame, hand_derivative, param: str = "A") -> pd.DataFrame:
-    """f'(A) by hand (the problem's formula) against torch autograd (the trajectory's grad), and their difference."""
-    value = torch.tensor(frame[param].to_numpy(dtype=np.float64, copy=True))
-    hand = hand_derivative(value).detach().cpu().numpy()
-    autograd = frame[f"grad_{param}"].to_numpy(dtype=float)
-    steps = frame["step"].to_numpy(dtype=int)
-    return pd.DataFrame({"step": steps, param: value.numpy(), "by hand": hand, "by torch autograd": autograd}).assign(
-        difference=lambda d: d["by torch autograd"] - d["by hand"]
-    )
-
-
-@dataclass(frozen=True)
-class Regime:
-    """How gradient descent behaves on a quadratic: A_k − A* = factor^k · (A_0 − A*), factor = 1 − lr·f''."""
-
-    kind: str  # "diverged", "diverges", "oscillates", "one_step", "converges", "converges_alternating"
-    factor: float
-
-
-def quadratic_regime(lr: float, critical_lr: float, diverged_at: int | None, tol: float = 1e-9) -> Regime:
-    """The regime from the contraction factor 1 − lr·f'' = 1 − 2·lr/critical_lr (for the seed: 1 − 18·lr)."""
-    factor = 1.0 - 2.0 * lr / critical_lr if math.isfinite(critical_lr) else 1.0
-    if diverged_at is not None:
-        kind = "diverged"
-    elif math.isclose(abs(factor), 1.0, abs_tol=tol) and factor < 0:
-        kind = "oscillates"
-    elif abs(factor) > 1:
-        kind = "diverges"
-    elif math.isclose(factor, 0.0, abs_tol=tol):
-        kind = "one_step"
-    else:
-        kind = "converges" if factor > 0 else "converges_alternating"
-    return Regime(kind, factor)
 
 
 def step_windows(frame: pd.DataFrame, param: str = "A", minimum: float | None = None) -> pd.DataFrame:
@@ -335,7 +272,8 @@ def one_weight_chart(
     """The page's composite: the loss curve view beside A(k) and loss(k), all driven by one step slider."""
     frame = finite_rows(frame)
     windows = step_windows(frame, param, minimum)
-    points, stride = thin_steps(frame, 400)
+    stride = thinning_stride(int(frame["step"].max()))
+    points = thin(frame, stride)
     points = points.rename(columns={param: "a", f"grad_{param}": "slope"})[["step", "lr", "a", "loss", "slope"]]
     points = points.reset_index(drop=True)
     curve = finite_rows(curve.rename(columns={param: "a"})[["a", "loss"]])
@@ -358,7 +296,7 @@ def one_weight_chart(
     positive = losses[losses > 0]
     title, scale = "Loss against step", alt.Scale(zero=False, padding=10)
     if len(positive) and (losses >= 0).all() and losses.max() > 100 * positive.min():  # log scale, zeros at a floor
-        floor = max(10.0 ** (math.floor(math.log10(positive.min())) - 1), 1e-300)
+        floor = loss_floor(losses)
         points = points.assign(loss_shown=np.maximum(losses, floor))
         title += f" (log scale; 0 drawn at {floor:.0e})" if (losses == 0).any() else " (log scale)"
         scale = alt.Scale(type="log", nice=True, padding=10)
@@ -376,5 +314,4 @@ def one_weight_chart(
         .configure_axis(labelFontSize=12, titleFontSize=13)
         .configure_title(fontSize=14, anchor="start")
     )
-    chart.params = [step.param, domains.param]  # set, not add_params(), which deep-copies every view (~1 s here)
-    return chart
+    return with_params(chart, step, domains)

@@ -1,49 +1,64 @@
-"""UI helpers for page 1 (One weight): learning-rate stops, the loss box, the cached run, the status and formulas."""
+"""One weight: its widgets (learning rate, start, steps, the loss box), the cached run, the status and formulas."""
 
 from __future__ import annotations
 
 import math
-import re
+from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
 import gd_core as gd
-from gd_core.charts import scalar
+from lessons import lesson
+from lessons.one_weight import charts
+from ui.cache import cached
+from ui.numbers import lr_label, lr_ladder, tex_number
+from ui.text import plain
+from ui.widgets import bound
 
-# Log-spaced stops from 1e-4 to 10 (a typed loss may need either end), plus the tutorial's named
-# thresholds 1/18 (one step) and 1/9 (oscillates).
-LR_NAMED = {1 / 18: "1/18", 1 / 9: "1/9"}
-LR_STOPS = [1e-4, 3e-4, 0.001, 0.002, 0.003, 0.005, 0.01, 0.02, 0.03, 0.05, 0.08, 0.1, 0.12, 0.15, 0.2, 0.3]
-LR_STOPS += [0.5, 1, 2, 5, 10]
-LR_OPTIONS = sorted([*LR_STOPS, *LR_NAMED])
-LAST_GOOD = "w1_last_good_loss"  # session key: the last loss text that ran ("" = the tutorial's loss)
-
-
-def format_lr(lr: float) -> str:
-    """'1/18 ≈ 0.0556' for the named stops, '0.05' for the others."""
-    name = LR_NAMED.get(lr)
-    return f"{name} ≈ {lr:.3g}" if name else f"{lr:g}"
+LESSON = lesson("one-weight")
+# The ladder from 1e-4 to 10 (a typed loss may need either end), plus the tutorial's thresholds 1/18 (one step)
+# and 1/9 (oscillates).
+LR_OPTIONS = lr_ladder(1e-4, 10.0, named=(1 / 18, 1 / 9))
+LAST_GOOD = f"_{LESSON.key}.last_good_loss"  # session key: the last loss text that ran ("" = the tutorial's loss)
 
 
-def escape_markdown(text: str) -> str:
-    """Backslash every markdown/LaTeX-active character, so a message quoting user text shows it literally."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$&:])", r"\\\1", text)
+@dataclass(frozen=True)
+class Settings:
+    """What the visitor chose: the loss (its text, "" for the tutorial's), learning rate, start and steps."""
+
+    text: str
+    lr: float
+    start: float
+    steps: int
 
 
-def tex_number(value: float, *, bracket: bool = False) -> str:
-    """%.6g as LaTeX (1.2 \\times 10^{6}, not 1.2e+06); negatives in brackets when `bracket`."""
-    mantissa, _, exponent = f"{value:.6g}".partition("e")
-    text = mantissa + (rf" \times 10^{{{int(exponent)}}}" if exponent else "")
-    return rf"\left({text}\right)" if bracket and value < 0 else text
+@dataclass(frozen=True)
+class Run:
+    """One run of the page, ready to show: the trajectory, the loss curve around it, and its tables."""
+
+    param: str
+    frame: pd.DataFrame  # gd.descend's frame (one run)
+    curve: pd.DataFrame  # the loss on the ranges the chart shows
+    minimum: float | None  # A* where the loss has a known minimiser (the tutorial's: −1)
+    critical_lr: float  # 2/f'' at the start (nan where the Hessian is not finite)
+    diverged_at: int | None
+    table: pd.DataFrame  # the iteration table
+    check: pd.DataFrame | None  # f' by hand against autograd (the tutorial's loss only)
+    device: str
+
+
+def problem_for(text: str) -> gd.ScalarProblem:
+    """The tutorial's loss for empty text, else the typed-in loss in the variable a."""
+    return gd.ScalarProblem.from_expression(text, var="a") if text else gd.seed_problem()
 
 
 def loss_text() -> str:
     """The box 'Your own loss'; returns the text to use: the box when it parses, else the last good text."""
-    text = st.text_input(
+    text = bound(
+        st.text_input,
         "Your own loss, in the variable a",
-        key="w1_loss",
-        bind="query-params",
+        key=LESSON.control("loss"),
         max_chars=500,
         placeholder="e.g. (3+3*a)**2 or sin(a) + a**2/10; empty = the tutorial's loss",
         help="Operators + - * / ** (or ^), numbers, pi, e, and sin cos tan exp log sqrt abs tanh sigmoid …",
@@ -53,22 +68,45 @@ def loss_text() -> str:
     try:
         gd.ScalarProblem.from_expression(text, var="a")
     except gd.ExpressionError as error:
-        st.error(escape_markdown(str(error)), icon="⚠️")
+        st.error(plain(error), icon="⚠️")
         last = st.session_state.get(LAST_GOOD, "")
         st.caption("Still showing the last loss that worked" + ("." if last else ": the tutorial's."))
         return last
     return text
 
 
-def run_or_fall_back(text: str, lr: float, steps: int, start: float, device: str) -> tuple[str, dict]:
+def step_controls(param: str) -> tuple[float, float, int]:
+    """The learning rate, start and number of steps, side by side."""
+    lr_column, start_column, steps_column = st.columns(3, gap="large")
+    with lr_column:
+        lr = bound(
+            st.select_slider,
+            "Learning rate lr (log scale)",
+            key=LESSON.control("lr"),
+            options=LR_OPTIONS,
+            value=0.05,
+            format_func=lr_label,
+            help="Above 1/9 the tutorial's loss diverges; 1/9 oscillates forever; 1/18 lands in one step.",
+        )
+    with start_column:
+        start = bound(
+            st.number_input, f"Start {param}₀", key=LESSON.control("start"), min_value=-50.0, max_value=50.0,
+            value=-4.0, step=0.5, format="%g",
+        )  # fmt: skip
+    with steps_column:
+        steps = bound(st.slider, "Number of steps", key=LESSON.control("steps"), min_value=1, max_value=200, value=20)
+    return float(lr), float(start), int(steps)
+
+
+def run_or_fall_back(settings: Settings, device: str) -> tuple[str, Run]:
     """Run the loss; when it cannot start here (say 1/0, or log(a) at a < 0), show why and run the last loss that
-    did, else the tutorial's (which runs from any finite start). Returns the text that ran and its result."""
-    for attempt, candidate in enumerate(dict.fromkeys([text, st.session_state.get(LAST_GOOD, ""), ""])):
+    did, else the tutorial's (which runs from any finite start). Returns the text that ran and its run."""
+    for attempt, candidate in enumerate(dict.fromkeys([settings.text, st.session_state.get(LAST_GOOD, ""), ""])):
         try:
-            result = run(candidate, lr, steps, start, device)
+            result = run(candidate, settings.lr, settings.steps, settings.start, device)
         except ValueError as error:
             if attempt == 0:
-                st.error(escape_markdown(str(error)), icon="⚠️")
+                st.error(plain(error), icon="⚠️")
             continue
         if attempt == 0:
             st.session_state[LAST_GOOD] = candidate
@@ -78,51 +116,60 @@ def run_or_fall_back(text: str, lr: float, steps: int, start: float, device: str
     raise AssertionError("the tutorial's loss runs from any finite start")
 
 
-def problem_for(text: str) -> gd.ScalarProblem:
-    """The tutorial's loss for empty text, else the typed-in loss in the variable a."""
-    return gd.ScalarProblem.from_expression(text, var="a") if text else gd.seed_problem()
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def run(text: str, lr: float, steps: int, start: float, device: str) -> dict:
+@cached
+def run(text: str, lr: float, steps: int, start: float, device: str) -> Run:
     """Descend once and prepare everything the page shows (plain frames and numbers, cached)."""
     problem = problem_for(text)
     param = problem.param_names[0]
     trajectory = gd.descend(problem, lr=lr, steps=steps, start=start, device=device)
     frame = trajectory.run(0)
-    minimum = None if text else scalar.SEED_MINIMUM
-    ranges = scalar.curve_ranges(scalar.step_windows(frame, param, minimum))
+    minimum = problem.minima[0][0] if problem.minima else None
+    ranges = charts.curve_ranges(charts.step_windows(frame, param, minimum))
     try:
         critical = gd.critical_lr(problem, at=start, device=device)
     except (RuntimeError, ValueError):  # e.g. a Hessian that is not finite at the start
         critical = math.nan
     diverged_at = trajectory.summary["diverged_at"].iloc[0]
     hand = problem.hand_derivative
-    return {
-        "param": param,
-        "frame": frame,
-        "curve": pd.concat([gd.loss_surface(problem, [r], 300, device=device) for r in ranges], ignore_index=True),
-        "minimum": minimum,
-        "critical_lr": critical,
-        "diverged_at": None if pd.isna(diverged_at) else int(diverged_at),
-        "table": scalar.iteration_table(frame, param),
-        "check": scalar.derivative_check(frame, hand, param) if hand else None,
-        "device": trajectory.device,
-    }
+    return Run(
+        param=param,
+        frame=frame,
+        curve=pd.concat([gd.loss_surface(problem, [r], 300, device=device) for r in ranges], ignore_index=True),
+        minimum=minimum,
+        critical_lr=critical,
+        diverged_at=None if pd.isna(diverged_at) else int(diverged_at),
+        table=gd.iteration_table(frame, param),
+        check=gd.derivative_check(frame, hand, param) if hand else None,
+        device=trajectory.device,
+    )
 
 
-def show_status(result: dict, lr: float) -> None:
+# What the status line says in each regime of the tutorial's loss (factor = 1 − 18·lr, |factor| written a).
+VERDICTS = {
+    "diverging": (st.warning, "**Diverges**: |1 − 18·lr| = {a:.3g} > 1, so the distance to the minimum grows "
+                  "×{a:.3g} every step (more steps and the run is cut off).", "📈"),
+    "oscillating": (st.warning, "**Oscillates forever** (|1 − 18·lr| = 1): A jumps between {first:g} and {second:g} "
+                    "and never gets closer.", "🔁"),
+    "one step": (st.success, "**Lands in one step**: 1 − 18·lr = 0, so A₁ = −1 exactly.", "🎯"),
+    "steady": (st.success, "**Converges**: every step multiplies the distance to the minimum by 1 − 18·lr = "
+               "{factor:.3g}.", "✅"),
+    "overshooting": (st.success, "**Converges, overshooting**: 1 − 18·lr = {factor:.3g} < 0, so A jumps past the "
+                     "minimum each step, but lands closer every time.", "✅"),
+}  # fmt: skip
+
+
+def show_status(result: Run, lr: float) -> None:
     """One clear line on how the run behaves, and for the tutorial's loss the contraction factor 1 − 18·lr."""
-    k, p, table = result["diverged_at"], result["param"], result["table"]
+    k, p, table = result.diverged_at, result.param, result.table
     kept = f"The chart and the table show the steps before it, 0 to {k - 1}." if k else ""
-    if result["minimum"] is None:
+    if result.minimum is None:
         last = table.iloc[-1]
         slope = last[f"f'({p})"]
         if k is not None:
             st.error(f"**The run diverged at step {k}**: the loss blew up. {kept}", icon="💥")
         else:
             st.info(f"After {int(last['step'])} steps: {p} = {last[p]:.6g}, f′({p}) = {slope:.3g}.")
-        critical = result["critical_lr"]
+        critical = result.critical_lr
         if math.isinf(critical):
             st.caption(f"At {p}₀ the curvature f″ ≤ 0: locally, no learning rate is too large.")
         elif math.isfinite(critical):
@@ -131,25 +178,20 @@ def show_status(result: dict, lr: float) -> None:
     if k is None and table["f'(A)"].iloc[0] == 0:
         st.info("**Starts at the minimum**: f′(A₀) = 0, so gradient descent never moves, whatever the lr.", icon="🎯")
         return
-    regime = scalar.quadratic_regime(lr, result["critical_lr"], k)
-    factor = abs(regime.factor)
-    messages = {
-        "diverged": (st.error, f"**The run diverged at step {k}**: |1 − 18·lr| = {factor:.3g} > 1, so every step "
-                     f"throws A further past the minimum, until the loss exploded. {kept}", "💥"),
-        "diverges": (st.warning, f"**Diverges**: |1 − 18·lr| = {factor:.3g} > 1, so the distance to the minimum grows "
-                     f"×{factor:.3g} every step (more steps and the run is cut off).", "📈"),
-        "oscillates": (st.warning, f"**Oscillates forever** (|1 − 18·lr| = 1): A jumps between {table['A'].iloc[0]:g} "
-                       f"and {table['new A'].iloc[0]:g} and never gets closer.", "🔁"),
-        "one_step": (st.success, "**Lands in one step**: 1 − 18·lr = 0, so A₁ = −1 exactly.", "🎯"),
-        "converges": (st.success, f"**Converges**: every step multiplies the distance to the minimum by "
-                      f"1 − 18·lr = {regime.factor:.3g}.", "✅"),
-        "converges_alternating": (st.success, f"**Converges, overshooting**: 1 − 18·lr = {regime.factor:.3g} < 0, so A "
-                                  "jumps past the minimum each step, but lands closer every time.", "✅"),
-    }  # fmt: skip
-    show, text, icon = messages[regime.kind]
-    show(text, icon=icon)
+    curvature = 2.0 / result.critical_lr  # f'' = 18
+    factor = gd.contraction(lr, curvature)
+    if k is not None:
+        st.error(
+            f"**The run diverged at step {k}**: |1 − 18·lr| = {abs(factor):.3g} > 1, so every step throws A further "
+            f"past the minimum, until the loss exploded. {kept}",
+            icon="💥",
+        )
+    else:
+        show, text, icon = VERDICTS[gd.regime(lr, curvature)]
+        numbers = {"a": abs(factor), "factor": factor, "first": table["A"].iloc[0], "second": table["new A"].iloc[0]}
+        show(text.format(**numbers), icon=icon)
     st.latex(
-        rf"A_k - (-1) = (1 - 18\cdot\mathrm{{lr}})^k\,(A_0 + 1) = {tex_number(regime.factor, bracket=True)}^k"
+        rf"A_k - (-1) = (1 - 18\cdot\mathrm{{lr}})^k\,(A_0 + 1) = {tex_number(factor, bracket=True)}^k"
         rf"\cdot {tex_number(table['A'].iloc[0] + 1, bracket=True)}"
     )
 
@@ -166,14 +208,15 @@ def update_latex(table: pd.DataFrame, k: int, lr: float, param: str, by_hand: bo
 
 
 @st.fragment
-def step_details(result: dict, lr: float) -> None:
+def step_details(result: Run, lr: float) -> None:
     """Pick a step k: its update written out, and f' by hand against torch autograd at A₀ and at A_k."""
-    table, check, p = result["table"], result["check"], result["param"]
+    table, check, p = result.table, result.check, result.param
     last = int(table["step"].max())
-    picked = st.session_state.get("w1_pick")
+    key = LESSON.control("pick")
+    picked = st.session_state.get(key)
     if picked is None or picked > last:  # first visit (default: step 1), or a shorter run than the step picked
-        st.session_state["w1_pick"] = min(1 if picked is None else picked, last)
-    k = st.number_input("Write out the update at step k", 0, last, step=1, key="w1_pick", width=260)
+        st.session_state[key] = min(1 if picked is None else picked, last)
+    k = st.number_input("Write out the update at step k", 0, last, step=1, key=key, width=260)
     st.latex(update_latex(table, int(k), lr, p, check is not None))
     rows = [0, int(k)] if k else [0]
     if check is None:

@@ -1,9 +1,9 @@
-"""Page 1 · One weight: the tutorial's loss (3 + 3A)², one gradient step at a time."""
+"""1 · One weight: the tutorial's loss (3 + 3A)², one gradient step at a time."""
 
 import streamlit as st
 
-from gd_core.charts import scalar
-from ui import one_weight as ow
+from lessons.one_weight import charts
+from lessons.one_weight import controls as c
 from ui import settings
 from ui.player import player
 
@@ -17,36 +17,12 @@ st.markdown(
 
 formulas, own = st.columns([3, 2], gap="large")
 with own:
-    text = ow.loss_text()
-p = ow.problem_for(text).param_names[0]
-
-lr_column, start_column, steps_column = st.columns(3, gap="large")
-lr = lr_column.select_slider(
-    "Learning rate lr (log scale)",
-    options=ow.LR_OPTIONS,
-    value=0.05,
-    format_func=ow.format_lr,
-    key="w1_lr",
-    bind="query-params",
-    help="Above 1/9 the tutorial's loss diverges; 1/9 oscillates forever; 1/18 lands in one step.",
-)
-start = start_column.number_input(
-    f"Start {p}₀",
-    min_value=-50.0,
-    max_value=50.0,
-    value=-4.0,
-    step=0.5,
-    format="%g",
-    key="w1_start",
-    bind="query-params",
-)
-steps = steps_column.slider(
-    "Number of steps", min_value=1, max_value=200, value=20, key="w1_steps", bind="query-params"
-)
+    text = c.loss_text()
+lr, start, steps = c.step_controls(c.problem_for(text).param_names[0])
 
 with own:
-    text, result = ow.run_or_fall_back(text, float(lr), int(steps), float(start), s.device)
-problem, p = ow.problem_for(text), result["param"]
+    text, result = c.run_or_fall_back(c.Settings(text, lr, start, steps), s.device)
+problem, p = c.problem_for(text), result.param
 with formulas:
     if problem.hand_derivative is not None:
         st.latex(problem.latex)
@@ -56,24 +32,24 @@ with formulas:
         st.caption("For a typed-in loss, f′(a) comes from torch autograd only (no hand derivative).")
     st.latex(rf"{p}_{{k+1}} = {p}_k - \mathrm{{lr}}\cdot f'({p}_k)")
 
-ow.show_status(result, float(lr))
+c.show_status(result, lr)
 st.markdown("**The first step, with the numbers in:**")
-st.latex(ow.update_latex(result["table"], 0, float(lr), p, result["check"] is not None))
+st.latex(c.update_latex(result.table, 0, lr, p, result.check is not None))
 
-player("w1_player")
-st.altair_chart(scalar.one_weight_chart(result["frame"], result["curve"], p, minimum=result["minimum"], value=0))
+player(c.LESSON.control("player"))
+st.altair_chart(charts.one_weight_chart(result.frame, result.curve, p, minimum=result.minimum, value=0))
 st.caption(
     f"Drag **step** under the chart to walk through the run: the green tangent's slope is f′({p}ₖ), the orange "
     f"arrow is the step −lr·f′({p}ₖ), and the hollow circle is where it lands. Computed with torch on "
-    f"{result['device']}."
+    f"{result.device}."
 )
 
 st.subheader("Step by step")
-ow.step_details(result, float(lr))
+c.step_details(result, lr)
 
 st.subheader("The iteration table")
 st.caption("Like the tutorial's spreadsheet: every step of the run, with full precision in the CSV.")
-table = result["table"]
+table = result.table
 number = st.column_config.NumberColumn(format="%.8g")
 st.dataframe(
     table,
@@ -86,5 +62,5 @@ st.download_button(
     table.to_csv(index=False).encode("utf-8"),
     file_name="one_weight_iterations.csv",
     mime="text/csv",
-    key="w1_csv",
+    key=c.LESSON.control("csv"),
 )

@@ -1,79 +1,30 @@
-"""Page 5, optimizers on 2-D surfaces: the loss map with every path, loss against step, one shared step slider.
+"""Optimizers' chart: the loss map with every optimizer's path, beside loss against step, on one step slider.
 
-Tidy frames in, alt.Chart out; no streamlit. Also the page's plain data (default learning rates per surface,
-the update rules as LaTeX) and the small pure helpers the page needs (results table, click -> start point).
+Tidy frames in, alt.Chart out; no streamlit. Colours follow gd_core's optimizer registry (charts.kit.colour_of).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import altair as alt
 import numpy as np
 import pandas as pd
 
-from gd_core.charts.common import PALETTE, finite_rows, step_slider, thin_steps
-from gd_core.descent import OPTIMIZER_LABELS, OPTIMIZERS
-
-SURFACE_LABELS = {
-    "ill_conditioned": "Ill-conditioned bowl",
-    "rosenbrock": "Rosenbrock's banana valley",
-    "himmelblau": "Himmelblau (four minima)",
-    "saddle": "Saddle",
-}
-
-# Learning rates offered by the sliders: 1, 1.5, 2, 3, 5, 7 per decade, from 1e-4 to 10.
-LR_CHOICES: tuple[float, ...] = (
-    *(float(f"{m * 10.0**e:.4g}") for e in range(-4, 1) for m in (1, 1.5, 2, 3, 5, 7)),
-    10.0,
-)
-
-# Defaults chosen so each surface tells its story in the default 300 steps (all values are in LR_CHOICES).
-DEFAULT_LRS: dict[str, dict[str, float]] = {
-    # critical lr for plain gd is 2/25 = 0.08: 0.07 zig-zags across the narrow valley
-    "ill_conditioned": {"gd": 0.07, "momentum": 0.01, "nesterov": 0.01, "rmsprop": 0.05, "adam": 0.1},
-    "rosenbrock": {"gd": 1e-3, "momentum": 1e-3, "nesterov": 1e-3, "rmsprop": 1e-2, "adam": 5e-2},
-    "himmelblau": {"gd": 0.01, "momentum": 2e-3, "nesterov": 2e-3, "rmsprop": 0.02, "adam": 0.05},
-    "saddle": {"gd": 0.1, "momentum": 0.01, "nesterov": 0.01, "rmsprop": 0.01, "adam": 0.05},
-}
-
-# The updates as torch.optim computes them with its defaults (g = ∇f(θ), η = lr, k = step number from 1).
-UPDATE_RULES: dict[str, str] = {
-    "gd": r"\theta \leftarrow \theta - \eta\, g",
-    "momentum": r"v \leftarrow \beta v + g, \qquad \theta \leftarrow \theta - \eta\, v"
-    r"\qquad (\beta = 0.9,\ v_0 = 0)",
-    "nesterov": r"v \leftarrow \beta v + g, \qquad \theta \leftarrow \theta - \eta\,(g + \beta v)"
-    r"\qquad (\beta = 0.9)",
-    "rmsprop": r"s \leftarrow \alpha s + (1-\alpha)\, g^2, \qquad \theta \leftarrow \theta - \eta\,"
-    r"\frac{g}{\sqrt{s} + \varepsilon} \qquad (\alpha = 0.99,\ \varepsilon = 10^{-8})",
-    "adam": r"\begin{gathered} m \leftarrow \beta_1 m + (1-\beta_1)\, g, \qquad "
-    r"s \leftarrow \beta_2 s + (1-\beta_2)\, g^2"
-    r"\\ \theta \leftarrow \theta - \eta\, \frac{m/(1-\beta_1^k)}{\sqrt{s/(1-\beta_2^k)} + \varepsilon}"
-    r"\qquad (\beta_1 = 0.9,\ \beta_2 = 0.999,\ \varepsilon = 10^{-8}) \end{gathered}",
-}
+from charts.kit import LOSS_FLOOR, STAR, colour_of, finite_rows, step_slider, thin, thinning_stride, with_params
+from gd_core.optimizers import OPTIMIZER_LABELS
 
 PICK = "pick_start"  # name of the click selection on the map
-LOSS_FLOOR = 1e-12  # losses below this are drawn at it on the log axis (the tooltip keeps the exact value)
 BANDS_PER_DECADE = 3  # colour bands of the map: filled contours, three per factor of ten in the loss
-MAX_SHOWN_STEPS = 400
 # Tick labels on a log axis: plain numbers from 0.001 to 999999, powers of ten as 1e-7 beyond.
 DECADE_LABEL = (
     "datum.value == 0 || (abs(datum.value) >= 1e-3 && abs(datum.value) < 1e6)"
     " ? format(datum.value, '~g') : format(datum.value, '.0e')"
 )
-STAR = (  # a five-pointed star in Vega's unit square, marking the known minima
-    "M0,-1L0.225,-0.309L0.951,-0.309L0.363,0.118L0.588,0.809L0,0.382"
-    "L-0.588,0.809L-0.363,0.118L-0.951,-0.309L-0.225,-0.309Z"
-)
 # Sized so the whole composite (axes and legends included) fits a 1280-px-wide screen with the sidebar open.
 MAP_SIZE = {"width": 340, "height": 300}
 LOSS_SIZE = {"width": 320, "height": 300}
-
-
-def colour_of(optimizer: str) -> str:
-    """Each optimizer keeps its colour whichever others are shown."""
-    return PALETTE[OPTIMIZERS.index(optimizer) % len(PALETTE)]
 
 
 def signed_surface(surface: pd.DataFrame) -> bool:
@@ -104,75 +55,13 @@ def surface_cells(surface: pd.DataFrame) -> pd.DataFrame:
     return cells
 
 
-def combine_runs(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    """One frame of every optimizer's trajectory, with an `optimizer` column first (for the chart and CSV)."""
-    parts = [frame.assign(optimizer=name) for name, frame in frames.items()]
-    if not parts:
-        return pd.DataFrame(columns=["optimizer", "run", "lr", "step", "x", "y", "loss"])
-    combined = pd.concat(parts, ignore_index=True)
-    return combined[["optimizer", *[c for c in combined.columns if c != "optimizer"]]]
-
-
-RESULT_COLUMNS = [
-    "optimizer",
-    "learning rate",
-    "final loss",
-    "final (x, y)",
-    "distance to nearest minimum",
-    "diverged at step",
-]
-
-
-def results_table(summaries: Mapping[str, pd.DataFrame], minima: Sequence[tuple[float, float]]) -> pd.DataFrame:
-    """One row per optimizer: lr, final loss and point, distance to the nearest known minimum, divergence step.
-
-    The final point of a diverged run is its last finite one; without known minima the distance column is left out.
-    """
-    rows = []
-    for name, summary in summaries.items():
-        row = summary.iloc[0]
-        x, y = float(row["final_x"]), float(row["final_y"])
-        distance = min((math.hypot(x - a, y - b) for a, b in minima), default=math.nan)
-        diverged = row["diverged_at"]
-        rows.append(
-            {
-                "optimizer": OPTIMIZER_LABELS[name],
-                "learning rate": float(row["lr"]),
-                "final loss": float(row["final_loss"]),
-                "final (x, y)": f"({x:.4g}, {y:.4g})",
-                "distance to nearest minimum": distance,
-                "diverged at step": "—" if pd.isna(diverged) else str(int(diverged)),
-            }
-        )
-    table = pd.DataFrame(rows, columns=RESULT_COLUMNS)
-    return table if minima else table.drop(columns="distance to nearest minimum")
-
-
-def start_from_selection(state, view: tuple[tuple[float, float], tuple[float, float]]) -> tuple[float, float] | None:
-    """The start point clicked on the map, rounded to 2 decimals and kept inside the view; None without a click.
-
-    `state` is what st.altair_chart(on_select=...) stores: {"selection": {PICK: [{"x": …, "y": …}]}}.
-    """
-    try:
-        points = state["selection"][PICK]
-        x, y = float(points[0]["x"]), float(points[0]["y"])
-    except (KeyError, IndexError, TypeError, ValueError):
-        return None
-    if not (math.isfinite(x) and math.isfinite(y)):
-        return None
-    (xlo, xhi), (ylo, yhi) = view
-    return min(max(round(x, 2), xlo), xhi), min(max(round(y, 2), ylo), yhi)
-
-
-def _shown_paths(paths: pd.DataFrame, signed: bool) -> tuple[pd.DataFrame, int]:
-    """Every k-th step (plus each run's last, where it diverged) with the loss as drawn on the axis."""
-    paths = finite_rows(paths[["optimizer", "step", "x", "y", "loss"]])
-    thinned, stride = thin_steps(paths, MAX_SHOWN_STEPS)
-    last = paths.groupby("optimizer")["step"].transform("max") == paths["step"]
-    shown = paths[paths.index.isin(thinned.index) | last].copy()
+def _shown_paths(paths: pd.DataFrame, signed: bool, stride: int) -> pd.DataFrame:
+    """Every stride-th step (plus each run's last, where it diverged) with the loss as drawn on the axis."""
+    paths = paths[["optimizer", "step", "x", "y", "loss"]]
+    shown = thin(paths.assign(run=paths["optimizer"]), stride).drop(columns="run")
     shown["label"] = shown["optimizer"].map(OPTIMIZER_LABELS)
     shown["loss_shown"] = shown["loss"] if signed else shown["loss"].clip(lower=LOSS_FLOOR)
-    return shown, stride
+    return shown
 
 
 def _decade_above(value: float) -> float:
@@ -232,8 +121,9 @@ def optimizer_chart(
     """
     signed = signed_surface(surface)
     cells = surface_cells(surface)
-    shown, stride = _shown_paths(paths, signed)
-    slider = step_slider(math.ceil(steps / stride) * stride, stride=stride)
+    stride = thinning_stride(steps)
+    shown = _shown_paths(paths, signed, stride)
+    slider = step_slider(steps, stride=stride)
     labels = [OPTIMIZER_LABELS[name] for name in optimizers]
     colour = alt.Color(
         "label:N",
@@ -279,6 +169,8 @@ def optimizer_chart(
                 alt.Tooltip("loss:Q", format=number),
             ],
         )
+        # A selection belongs to the view it is made on: add_params names that view so Altair can lift it to the
+        # top level (cheap on one unit chart; composites get their parameters through with_params).
         .add_params(pick)
     )
     base = alt.Chart(shown)
@@ -353,11 +245,10 @@ def optimizer_chart(
         title="Loss against step",
         **LOSS_SIZE,
     )
-    # Built in one constructor call: each chained .add_params/.resolve_*/.configure_* deep-copies the whole tree.
-    return alt.HConcatChart(
+    # Built in one constructor call: each chained .resolve_*/.configure_* deep-copies the whole tree.
+    chart = alt.HConcatChart(
         hconcat=[surface_map, loss_chart],
         spacing=20,
-        params=[slider.param],
         resolve=alt.Resolve(
             scale=alt.ScaleResolveMap(color="shared", fill="independent"),
             legend=alt.LegendResolveMap(color="shared", fill="independent"),
@@ -368,3 +259,4 @@ def optimizer_chart(
             title=alt.TitleConfig(fontSize=14, anchor="start"),
         ),
     )
+    return with_params(chart, slider)

@@ -1,30 +1,15 @@
-"""Page 5: gradient descent, momentum, Nesterov, RMSProp and Adam side by side on 2-D test surfaces."""
+"""5 · Optimizers: gradient descent, momentum, Nesterov, RMSProp and Adam side by side on 2-D test surfaces."""
 
-import pandas as pd
 import streamlit as st
 
 import gd_core as gd
-from gd_core.charts import optimizers as charts
+from lessons.optimizers import charts
+from lessons.optimizers import controls as c
 from ui import settings
 from ui.player import player
+from ui.widgets import bound
 
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def run(surface: str, optimizer: str, lr: float, steps: int, x0: float, y0: float, device: str):
-    """One optimizer's trajectory (frame, summary) from (x0, y0)."""
-    trajectory = gd.descend(
-        gd.test_function(surface), lr=lr, steps=steps, start=(x0, y0), optimizer=optimizer, device=device
-    )
-    return trajectory.frame, trajectory.summary
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def surface_grid(surface: str, device: str) -> pd.DataFrame:
-    """The loss on a 60 × 60 grid over the surface's view."""
-    problem = gd.test_function(surface)
-    return gd.loss_surface(problem, problem.view, 60, device=device)
-
-
+key = c.LESSON.control
 s = settings.current()
 st.title("5 · Optimizers")
 st.markdown(
@@ -34,76 +19,75 @@ st.markdown(
 )
 
 top = st.columns([3, 2])
-surface = top[0].selectbox(
-    "Surface", list(gd.TEST_FUNCTIONS), key="w5_surface", bind="query-params", format_func=charts.SURFACE_LABELS.get
+surface = bound(
+    top[0].selectbox, "Surface", key=key("surface"), options=list(gd.TEST_FUNCTIONS), format_func=c.SURFACE_LABELS.get
 )
-steps = top[1].slider("Steps", 10, 2000, 300, step=10, key="w5_steps", bind="query-params")
-optimizers = st.multiselect(
+steps = bound(top[1].slider, "Steps", key=key("steps"), min_value=10, max_value=2000, value=300, step=10)
+optimizers = bound(
+    st.multiselect,
     "Optimizers",
-    gd.OPTIMIZERS,
+    key=key("optimizers"),
+    options=gd.OPTIMIZERS,
     default=list(gd.OPTIMIZERS),
-    key="w5_optimizers",
-    bind="query-params",
     format_func=gd.OPTIMIZER_LABELS.get,
 )
 problem = gd.test_function(surface)
 (xlo, xhi), (ylo, yhi) = problem.view
-x_key, y_key = f"w5_x0_{surface}", f"w5_y0_{surface}"
-for key, value in zip((x_key, y_key), problem.default_start, strict=True):
-    st.session_state.setdefault(key, float(value))
+x_key, y_key = key(f"x0_{surface}"), key(f"y0_{surface}")
+for start_key, value in zip((x_key, y_key), problem.default_start, strict=True):
+    st.session_state.setdefault(start_key, float(value))
 
 left, right = st.columns([2, 3])
 with left:
     st.latex(problem.latex)
     start_x, start_y = st.columns(2)
-    x0 = start_x.number_input("Start x₀", xlo, xhi, step=0.1, format="%.2f", key=x_key, bind="query-params")
-    y0 = start_y.number_input("Start y₀", ylo, yhi, step=0.1, format="%.2f", key=y_key, bind="query-params")
+    number = {"step": 0.1, "format": "%.2f"}
+    x0 = bound(start_x.number_input, "Start x₀", key=x_key, min_value=xlo, max_value=xhi, **number)
+    y0 = bound(start_y.number_input, "Start y₀", key=y_key, min_value=ylo, max_value=yhi, **number)
     st.caption("Or click the map below to start from that point.")
 with right, st.expander("Learning rates", expanded=False):
     lrs = {}
     for name in gd.OPTIMIZERS:
-        key = f"w5_lr_{surface}_{name}"
-        st.session_state.setdefault(key, charts.DEFAULT_LRS[surface][name])
-        lrs[name] = st.select_slider(
-            gd.OPTIMIZER_LABELS[name], charts.LR_CHOICES, key=key, format_func=lambda v: f"{v:g}", bind="query-params"
+        lr_key = key(f"lr_{surface}_{name}")
+        st.session_state.setdefault(lr_key, c.DEFAULT_LRS[surface][name])
+        lrs[name] = bound(
+            st.select_slider, gd.OPTIMIZER_LABELS[name], key=lr_key, options=c.LR_CHOICES, format_func="{:g}".format
         )
 
 frames, summaries = {}, {}
 for name in optimizers:
     try:
-        frames[name], summaries[name] = run(surface, name, lrs[name], steps, x0, y0, s.device)
+        frames[name], summaries[name] = c.run(surface, name, lrs[name], steps, x0, y0, s.device)
     except ValueError as error:
         st.error(f"{gd.OPTIMIZER_LABELS[name]}: {error}")
 
-
-map_key = (
-    f"w5_map_{st.session_state.setdefault('w5_clicks', 0)}"  # a fresh chart after each click: clicks never go stale
-)
+clicks = key("clicks")
+map_key = key(f"map_{st.session_state.setdefault(clicks, 0)}")  # a fresh chart after each click: never stale
 
 
 def use_clicked_start(map_key: str = map_key, x_key: str = x_key, y_key: str = y_key, view=problem.view) -> None:
     """Before the next run draws the number inputs: move the start to the clicked cell."""
-    point = charts.start_from_selection(st.session_state.get(map_key), view)
+    point = c.start_from_selection(st.session_state.get(map_key), view)
     if point is not None:
         st.session_state[x_key], st.session_state[y_key] = point
-        st.session_state["w5_clicks"] += 1
+        st.session_state[clicks] += 1
 
 
 chart = charts.optimizer_chart(
-    surface_grid(surface, s.device),
-    charts.combine_runs(frames),
+    c.surface_grid(surface, s.device),
+    c.combine_runs(frames),
     view=problem.view,
     minima=problem.minima,
     start=(x0, y0),
     steps=steps,
     optimizers=list(frames),
 )
-player("w5_player")
+player(key("player"))
 st.altair_chart(chart, key=map_key, on_select=use_clicked_start, selection_mode=charts.PICK)
 if not optimizers:
     st.info("Pick at least one optimizer above to see it descend.")
 
-table = charts.results_table(summaries, problem.minima)
+table = c.results_table(summaries, problem.minima)
 diverged = table[table["diverged at step"] != "—"]
 if len(diverged):
     lines = [
@@ -131,16 +115,16 @@ if surface == "saddle":
     )
 
 with st.expander("Update rules (as torch.optim computes them, g = ∇f(θ), η = learning rate)"):
-    for name in gd.OPTIMIZERS:
-        st.markdown(f"**{gd.OPTIMIZER_LABELS[name]}**")
-        st.latex(charts.UPDATE_RULES[name])
+    for optimizer in gd.optimizers.REGISTRY:
+        st.markdown(f"**{optimizer.label}**")
+        st.latex(optimizer.update_latex)
 
 if frames:
     st.download_button(
         "Download all trajectories (CSV)",
-        lambda: charts.combine_runs(frames).to_csv(index=False),  # written only when clicked
+        lambda: c.combine_runs(frames).to_csv(index=False),  # written only when clicked
         file_name=f"optimizers_{surface}.csv",
         mime="text/csv",
-        key="w5_csv",
+        key=key("csv"),
     )
 st.caption(f"Computed on **{s.resolved.label}**.")
