@@ -3,10 +3,11 @@
 import streamlit as st
 
 from lessons import HOME, PAGES
-from ui import links, presenter, settings
+from ui import links, presenter, server_guard, settings
 from ui.memory import cap_malloc_arenas
 
 cap_malloc_arenas()  # many sessions, one thread each: see ui/memory.py
+server_guard.install()  # visitors cannot clear the caches, read /_stcore/metrics or pin uploads: see the module
 
 st.set_page_config(
     page_title="Descent: gradient descent, step by step",
