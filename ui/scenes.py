@@ -47,18 +47,20 @@ class Scene:
 
 
 SCENES = (
-    Scene("A small learning rate crawls", "one-weight", "lr = 0.005: 100 small steps, still not at −1.",
-          {"lr": 0.005, "steps": 100}),
+    Scene("A small learning rate crawls", "one-weight", "lr = 0.0003: after 100 steps A is still less than halfway "
+          "to −1.", {"lr": 0.0003, "steps": 100}),
     Scene("1/18 lands in one step", "one-weight", "lr = 1/18 = 1/f″: one step to A = −1 exactly.",
           {"lr": 1 / 18, "steps": 5}),
     Scene("1/9 oscillates forever", "one-weight", "lr = 2/f″: A jumps between −4 and 2 for ever.",
           {"lr": 1 / 9, "steps": 20}),
-    Scene("0.12 diverges", "one-weight", "Just above 1/9: each step overshoots further.",
+    Scene("0.12 diverges", "one-weight", "Just above 1/9: each step overshoots further, until the loss explodes.",
           {"lr": 0.12, "steps": 100}),
-    Scene("A line fits itself", "fitting-a-line", "Slope and bias walk down the MSE bowl.",
-          {"lr": 0.1, "steps": 60}),
+    Scene("A line fits itself", "fitting-a-line", "lr = 0.01: slope and bias walk down the MSE bowl for 100 steps.",
+          {"lr": 0.01, "steps": 100}),
     Scene("Minibatch noise", "minibatches", "Batches of 2 points: a jittery path around ★.",
           {"batch": 2, "epochs": 3}),
-    Scene("Momentum on a ravine", "optimizers", "Plain descent zig-zags; momentum rolls through.",
-          {"surface": "ill_conditioned", "optimizers": ("gd", "momentum")}),
+    Scene("Momentum on a ravine", "optimizers", "Both at lr = 0.01: plain descent crawls down the valley, momentum "
+          "builds up speed and reaches the bottom far sooner.",
+          {"surface": "ill_conditioned", "optimizers": ("gd", "momentum"), "lr_ill_conditioned_gd": 0.01,
+           "lr_ill_conditioned_momentum": 0.01}),
 )  # fmt: skip

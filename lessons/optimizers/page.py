@@ -84,7 +84,9 @@ chart = charts.optimizer_chart(
 )
 player(key("player"))
 st.altair_chart(chart, key=map_key, on_select=use_clicked_start, selection_mode=charts.PICK)
-if not optimizers:
+if optimizers:  # the learning rates of the race, on screen (the sliders sit in an expander)
+    st.caption("Learning rates: " + " · ".join(f"{gd.OPTIMIZER_LABELS[name]} {lrs[name]:g}" for name in optimizers))
+else:
     st.info("Pick at least one optimizer above to see it descend.")
 
 table = c.results_table(summaries, problem.minima)
