@@ -20,16 +20,18 @@ GRID = 36  # cells per side of the (w, b) map a click picks from
 LOSS_FLOOR = 1e-12
 
 
-def _data(rng: random.Random, n_range: tuple[int, int] = (20, 60)) -> gd.LinearRegression:
-    """A seeded synthetic line y = slope·x + intercept + noise on x in [−3, 3]."""
-    data = gd.synthetic(
-        n=rng.randint(*n_range),
-        slope=rng.choice((-2.0, -1.5, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0, 3.0)),
-        intercept=rng.choice((-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0)),
-        noise=rng.choice((0.3, 0.5, 1.0)),
-        seed=rng.randrange(2**31),
-    )
-    return gd.LinearRegression(data.x, data.y)
+DATA_INPUTS = ("n", "slope", "intercept", "noise", "data_seed")  # gd.synthetic's arguments, as Question.inputs
+
+
+def _data(rng: random.Random, n_range: tuple[int, int] = (20, 60)) -> tuple[gd.LinearRegression, tuple]:
+    """A seeded synthetic line y = slope·x + intercept + noise on x in [−3, 3], and its inputs by name."""
+    n = rng.randint(*n_range)
+    slope = rng.choice((-2.0, -1.5, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0, 3.0))
+    intercept = rng.choice((-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0))
+    noise, data_seed = rng.choice((0.3, 0.5, 1.0)), rng.randrange(2**31)
+    data = gd.synthetic(n=n, slope=slope, intercept=intercept, noise=noise, seed=data_seed)
+    inputs = tuple(zip(DATA_INPUTS, (float(n), slope, intercept, noise, float(data_seed)), strict=True))
+    return gd.LinearRegression(data.x, data.y), inputs
 
 
 def _stats(line: gd.LinearRegression) -> dict[str, float]:
@@ -40,7 +42,7 @@ def _stats(line: gd.LinearRegression) -> dict[str, float]:
 def w1(seed: int) -> Question:
     """One step from (0, 0): w₁ = −lr·∂MSE/∂w(0, 0) = lr·2·mean(x·y)."""
     rng = rng_for("fitting-a-line", "w1", seed)
-    line, lr = _data(rng), rng.choice((0.05, 0.1, 0.2))
+    (line, data_inputs), lr = _data(rng), rng.choice((0.05, 0.1, 0.2))
     s = _stats(line)
     run = gd.descend(line, lr=lr, steps=1, start=(0.0, 0.0), device=DEVICE)
     grad, value = float(run.frame["grad_w"].iloc[0]), float(run.frame["w"].iloc[1])
@@ -55,6 +57,7 @@ def w1(seed: int) -> Question:
         reveal=run.frame,
         plot=Plot("step", "w", "step", "w", predict="y", at=1),
         working=f"at (0, 0) ∂MSE/∂w = −2·mean(x·y) = {num(grad)}, so w₁ = 0 − {num(lr)} × {par(grad)} = {num(value)}",
+        inputs=(*data_inputs, ("lr", lr)),
     )
 
 
@@ -78,7 +81,7 @@ def _grid(line: gd.LinearRegression, view) -> pd.DataFrame:
 def click20(seed: int) -> Question:
     """Where plain descent is after 20 steps on the (w, b) surface: a click, scored by distance."""
     rng = rng_for("fitting-a-line", "click20", seed)
-    line = _data(rng)
+    line, data_inputs = _data(rng)
     fraction = rng.choice((0.04, 0.06, 0.1, 0.15))
     lr = float(f"{gd.critical_lr(line, device=DEVICE) * fraction:.2g}")
     optimum = np.array(line.least_squares())
@@ -102,17 +105,18 @@ def click20(seed: int) -> Question:
         f"({num(optimum[0])}, {num(optimum[1])}); the steep direction is crossed first, the shallow one slowly",
         ask=_grid(line, view),
         landmarks=(("start", *start), ("optimum", float(optimum[0]), float(optimum[1]))),
+        inputs=(*data_inputs, ("lr", lr), ("w0", start[0]), ("b0", start[1])),
     )
 
 
 def wstar(seed: int) -> Question:
     """Where w ends up: the least-squares slope cov(x, y)/var(x), reached by a long stable gd.descend."""
     rng = rng_for("fitting-a-line", "wstar", seed)
-    line = _data(rng)
+    line, data_inputs = _data(rng)
     s = _stats(line)
     cov = s["mxy"] - s["mx"] * s["my"]
     lr = 0.5 * gd.critical_lr(line, device=DEVICE)
-    run = gd.descend(line, lr=lr, steps=3000, start=(0.0, 0.0), device=DEVICE)
+    run = gd.descend(line, lr=lr, steps=600, start=(0.0, 0.0), device=DEVICE)
     value = float(run.frame["w"].iloc[-1])
     shown = run.frame[run.frame["step"] <= 60]
     return Question(
@@ -126,6 +130,7 @@ def wstar(seed: int) -> Question:
         plot=Plot("step", "w", "step", "w", predict="y"),
         working=f"descent stops where the gradient is zero, the least-squares line: w* = cov(x, y)/var(x) = "
         f"{num(cov)}/{num(s['vx'])} = {num(value)}",
+        inputs=data_inputs,
     )
 
 
@@ -135,7 +140,7 @@ def wstar(seed: int) -> Question:
 def which_path(seed: int) -> Question:
     """Two paths from the same start, one full-batch and one with minibatches: which is which."""
     rng = rng_for("minibatches", "which-path", seed)
-    line = _data(rng, (40, 100))
+    line, data_inputs = _data(rng, (40, 100))
     batch = rng.choice((2, 4, 8))
     lr = 0.3 * gd.critical_lr(line, device=DEVICE)
     optimum = np.array(line.least_squares())
@@ -160,13 +165,15 @@ def which_path(seed: int) -> Question:
         f"wobble around the full-batch path {full_label}, which heads straight down the valley",
         ask=frame,
         landmarks=(("start", *start), ("optimum", float(optimum[0]), float(optimum[1]))),
+        inputs=(*data_inputs, ("lr", lr), ("batch", float(batch)), ("w0", start[0]), ("b0", start[1])),
     )
 
 
 def epoch_steps(seed: int) -> Question:
     """Steps in E epochs with batch B on n points: E·ceil(n/B), counted on a gd.descend minibatch run."""
     rng = rng_for("minibatches", "epoch-steps", seed)
-    n, batch, epochs = rng.randint(50, 500), rng.choice((8, 16, 32, 50, 64, 100)), rng.randint(1, 5)
+    n = rng.randint(50, 500)
+    batch, epochs = rng.choice([b for b in (8, 16, 32, 50, 64, 100) if b < n]), rng.randint(1, 5)
     data = gd.synthetic(n=n, seed=seed % 2**31)
     line = gd.LinearRegression(data.x, data.y)
     per_epoch = gd.steps_per_epoch(n, batch)
@@ -187,6 +194,7 @@ def epoch_steps(seed: int) -> Question:
         working=f"one epoch is ceil({n}/{batch}) = {per_epoch} steps (the last batch takes the remainder), so "
         f"{epochs} × {per_epoch} = {value}",
         unit="steps",
+        inputs=(("n", float(n)), ("batch", float(batch)), ("epochs", float(epochs))),
     )
 
 
@@ -212,6 +220,7 @@ def last_batch(seed: int) -> Question:
         working=f"{per_epoch - 1} full batches hold {(per_epoch - 1) * batch} points, which leaves "
         f"{n} − {(per_epoch - 1) * batch} = {value} for the last one",
         unit="points",
+        inputs=(("n", float(n)), ("batch", float(batch))),
     )
 
 
@@ -227,7 +236,7 @@ def _hessian_latex(line: gd.LinearRegression) -> str:
 def largest_lr(seed: int) -> Question:
     """Mark the largest lr that still converges on the sweep: 2/λmax, λmax of the MSE Hessian (2/n)·XᵀX."""
     rng = rng_for("learning-rate", "largest-lr", seed)
-    line = _data(rng)
+    line, data_inputs = _data(rng)
     value = gd.critical_lr(line, device=DEVICE)
     lrs = np.geomspace(value / 8, value * 4, 64)
     start = tuple(float(v) + 2.0 for v in line.least_squares())
@@ -262,6 +271,7 @@ def largest_lr(seed: int) -> Question:
         working=f"λmax of H is {num(2 / value)} (tr H = {num(trace)}), so the critical lr is 2/λmax = {num(value)}; "
         "the runs right of it are missing from the sweep because they diverged",
         ask=pd.DataFrame({"lr": np.geomspace(value / 8, value * 4, 120)}),
+        inputs=data_inputs,
     )
 
 
@@ -272,7 +282,7 @@ RATIOS = (0.3, 0.5, 0.8, 1.25, 1.5, 1.8, 2.3, 2.8)  # lr·λmax, away from the b
 def regime(seed: int) -> Question:
     """Which regime an lr is in, read off the run: the error along H's top eigenvector flips sign, or grows."""
     rng = rng_for("learning-rate", "regime", seed)
-    line = _data(rng)
+    line, data_inputs = _data(rng)
     h = gd.hessian(line, (0.0, 0.0), device=DEVICE).numpy()
     eigenvalues, vectors = np.linalg.eigh(h)
     top = vectors[:, -1]
@@ -297,4 +307,5 @@ def regime(seed: int) -> Question:
         plot=Plot("step", "along", "step", "error along the steepest direction", predict="series"),
         working=f"λmax = {num(eigenvalues[-1])}, so lr·λmax = {num(lr * eigenvalues[-1])}: below 1 descent creeps in, "
         "between 1 and 2 it overshoots each step but shrinks, above 2 each step grows the error; this run " + label,
+        inputs=(*data_inputs, ("lr", lr)),
     )

@@ -101,6 +101,7 @@ def race(seed: int) -> Question:
         note="A fair race: each optimizer runs at its own best learning rate from "
         f"{', '.join(f'{lr:g}' for lr in RACE_LRS)}, tuned by one batched sweep per optimizer with the same "
         f"budget of {budget} steps.",
+        inputs=(("x0", start[0]), ("y0", start[1]), ("budget", float(budget))),
     )
 
 
@@ -142,6 +143,7 @@ def momentum(seed: int) -> Question:
         working=f"step 1 is a plain step: {name}₁ = {num(start[index])} − {num(lr)} × {par(g0)} = {num(first)}; "
         f"step 2 adds 0.9 of the old velocity: {name}₂ = {num(first)} − {num(lr)} × (0.9 × {par(g0)} + {par(g1)}) "
         f"= {num(value)}",
+        inputs=(("x0", start[0]), ("y0", start[1]), ("lr", lr), ("coordinate", float(index))),
     )
 
 
@@ -167,4 +169,5 @@ def adam(seed: int) -> Question:
         plot=Plot("step", name, "step", name, predict="y", at=1),
         working=f"Adam's first step divides the gradient by its own size (m̂ = g, v̂ = g²): {name}₁ = "
         f"{num(start[index])} − {num(lr)} × {par(g0)}/|{num(g0)}| = {num(value)}, whatever the gradient's size",
+        inputs=(("x0", start[0]), ("y0", start[1]), ("lr", lr), ("coordinate", float(index))),
     )

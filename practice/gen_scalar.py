@@ -45,6 +45,7 @@ def a1(seed: int) -> Question:
         reveal=run.frame,
         plot=Plot("step", "A", "step", "A", predict="y", at=1),
         working=working,
+        inputs=(("A0", a0), ("lr", lr)),
     )
 
 
@@ -80,6 +81,7 @@ def diverge(seed: int) -> Question:
         reveal=frame,
         plot=Plot("step", "loss_shown", "step", "loss (log)", predict="series", series="option", log_y=True),
         working=working,
+        inputs=(("A0", a0),),
     )
 
 
@@ -120,6 +122,7 @@ def steps_to_target(seed: int) -> Question:
         ),
         working=working,
         unit="steps",
+        inputs=(("A0", a0), ("lr", lr)),
     )
 
 
@@ -162,6 +165,7 @@ def one_step_lr(seed: int) -> Question:
         reveal=_lr_picture(problem, lrs, a0, 1, a_star),
         plot=Plot("lr", "distance", "learning rate", "|a₁ − a*| after one step", predict="x", answer_x=value),
         working=working,
+        inputs=(("x", x), ("y", y), ("a0", a0)),
     )
 
 
@@ -193,4 +197,5 @@ def critical_scalar(seed: int) -> Question:
             answer_x=value,
         ),
         working=f"f″ = 2 × {num(c)} = {num(2 * c)}, and descent converges only for lr < 2/f″ = {num(value)}",
+        inputs=(("c", c), ("m", m)),
     )

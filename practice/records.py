@@ -155,6 +155,11 @@ class Question:
     ask: pd.DataFrame | None = field(default=None)  # data shown before the commit (A/B paths, a grid to click)
     unit: str = ""  # what the number counts ("steps"), for the input's label
     landmarks: tuple[tuple[str, float, float], ...] = ()  # labelled (x, y) points shown before and after
+    inputs: tuple[tuple[str, float], ...] = ()  # the variant's drawn values by name (lr, start, data), for checks
+
+    def input(self, name: str) -> float:
+        """One of the variant's drawn values (KeyError when the kind has no such input)."""
+        return dict(self.inputs)[name]
 
     @property
     def id(self) -> str:
