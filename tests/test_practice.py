@@ -429,3 +429,13 @@ def test_practice_imports_no_streamlit_and_altair_only_in_charts():
         assert "streamlit" not in imported, path
         assert "altair" not in imported or path.name == "charts.py", path
         assert "ui" not in imported, path
+
+
+def test_a_click_on_the_ask_chart_is_read_back_as_numbers_and_junk_is_ignored():
+    assert charts.picked({"selection": {charts.PICK: [{"w": 1.5, "b": -2}]}}) == {"w": 1.5, "b": -2.0}
+    assert charts.picked({"selection": {charts.PICK: [{"lr": "0.25"}]}}) == {"lr": 0.25}
+    pick = charts.PICK
+    junk = [None, {}, {"selection": {}}, {"selection": {pick: []}}, {"selection": {pick: [{"w": "x"}]}}]
+    junk += [{"selection": {pick: [{"w": float("nan")}]}}, {"selection": {pick: [{"other": 1}]}}]
+    for state in junk:
+        assert charts.picked(state) is None

@@ -176,6 +176,7 @@ def _answer_input(question: Question, disabled: bool) -> None:
             disabled=disabled,
             placeholder="e.g. -1.46, 1/18, 1e-6, 0,5",
         )
+        return
     if isinstance(answer, ChoiceAnswer):
         if answer.multiple:
             st.multiselect("Your picks (none is an answer too)", answer.options, key=f"{base}.picks", disabled=disabled)
