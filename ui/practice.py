@@ -107,12 +107,26 @@ def _section(lesson: str) -> None:
             st.error(f"Could not read that answer: {escape_markdown(problem)}.")
     else:
         (st.success if locked.correct else st.error)(escape_markdown(locked.text))
-        st.altair_chart(charts.reveal_chart(question, locked.prediction), key=_key(lesson, f"reveal.{qid}"))
+        st.vega_lite_chart(spec=_reveal_spec(question, locked.prediction), key=_key(lesson, f"reveal.{qid}"))
 
     st.button("Another question", key=_key(lesson, "another"), on_click=_another, args=(lesson,))
     st.caption(f"Score this session: {score(st.session_state.get(RESULTS, ())).text}.")
     st.caption("Link to this question (add it to the page's address):")
     st.code(f"?{PARAM}={variant_id(lesson, kind, seed)}", language=None)
+
+
+def _reveal_spec(question: Question, prediction) -> dict:
+    """The reveal chart as a Vega-Lite dict, built once per locked question and kept in the session.
+
+    Building and validating the Altair chart costs ~90 ms of CPU; kept, a rerun of the section costs ~20 ms.
+    Only the latest reveal of each lesson is kept, so a session holds at most one spec (2–100 kB) per lesson.
+    """
+    key = _key(question.lesson, "reveal_spec")
+    kept = st.session_state.get(key)
+    if kept is None or kept[0] != question.id:
+        kept = (question.id, charts.reveal_chart(question, prediction).to_dict())
+        st.session_state[key] = kept
+    return kept[1]
 
 
 def _given(question: Question):
