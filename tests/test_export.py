@@ -9,6 +9,7 @@ lr = 1/18 landing exactly on A = −1) differs by rounding at the scale of ε·v
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import subprocess
@@ -124,6 +125,13 @@ def script_outputs(tmp_path_factory) -> dict[str, str]:
     return {name: by_path[str(path)] for name, path in paths.items()}
 
 
+@functools.cache
+def frame_of(name: str) -> pd.DataFrame:
+    """The scene's numbers by gd_core (the big CSV's points are at hand, as on the page)."""
+    spec = SCENES[name]
+    return spec.frame(dataset=BIG_CSV_DATA if spec.problem is BIG_CSV else None)
+
+
 def _read(text: str) -> pd.DataFrame:
     return pd.read_csv(io.StringIO(text))
 
@@ -141,15 +149,11 @@ def _assert_same_numbers(printed: pd.DataFrame, spec: SceneSpec, expected: pd.Da
 @pytest.mark.parametrize("name", list(SCENES))
 def test_script_prints_the_frame_gd_core_computes(name, script_outputs):
     spec = SCENES[name]
-    _assert_same_numbers(
-        _read(script_outputs[name]), spec, spec.frame(dataset=BIG_CSV_DATA if spec.problem is BIG_CSV else None)
-    )
+    _assert_same_numbers(_read(script_outputs[name]), spec, frame_of(name))
 
 
 def test_the_settings_cover_divergence_minibatches_sweeps_every_optimizer_uploads_and_typed_losses():
-    frames = {
-        name: spec.frame(dataset=BIG_CSV_DATA if spec.problem is BIG_CSV else None) for name, spec in SCENES.items()
-    }
+    frames = {name: frame_of(name) for name in SCENES}
     for name in ("one-weight-diverging", "one-weight-typed-diverging", "line-diverging", "minibatches-diverging"):
         assert frames[name].groupby("run")["step"].max().min() < SCENES[name].steps, f"{name} does not diverge"
     assert frames["optimizers-saddle"].groupby("run")["step"].max().min() < 200  # the saddle has no bottom
