@@ -48,6 +48,12 @@ MAIN = dedent(
 )
 
 
+def _literal(text: str) -> str:
+    """A Python string literal for any text (repr, in double quotes where it can be): never code, whatever it holds."""
+    literal = repr(str(text))
+    return f'"{literal[1:-1]}"' if literal.startswith("'") and '"' not in text else literal
+
+
 def _header(spec: SceneSpec) -> str:
     imports = ["import math"] + (["import csv"] if _reads_file(spec) else [])
     imports += [""] + (["import numpy as np"] if isinstance(spec.problem, SyntheticLine) else []) + ["import torch"]
@@ -63,8 +69,8 @@ def _header(spec: SceneSpec) -> str:
         "",
         *imports[imports.index("") + 1 :],
         "",
-        f"LINK = {spec.link!r}",
-        f"VERSION = {spec.version!r}",
+        f"LINK = {_literal(spec.link)}",
+        f"VERSION = {_literal(spec.version)}",
         "torch.set_default_dtype(torch.float64)  # the app computes in float64",
     ]
     return "\n".join(lines)
@@ -100,7 +106,9 @@ def _data(spec: SceneSpec) -> str:
             )
         return text + "x, y = torch.from_numpy(x_values), torch.from_numpy(y_values)"
     if isinstance(problem, CsvLine):
-        names = f"FILE_NAME, X_COLUMN, Y_COLUMN = {problem.file_name!r}, {problem.x_column!r}, {problem.y_column!r}"
+        names = "FILE_NAME, X_COLUMN, Y_COLUMN = " + ", ".join(
+            map(_literal, (problem.file_name, problem.x_column, problem.y_column))
+        )
         if problem.rows is None:
             return dedent(
                 f"""\
@@ -156,18 +164,20 @@ def _loss(spec: SceneSpec) -> str:
 
 
 def _runs(spec: SceneSpec) -> str:
-    runs = "\n".join(f"    ({r.optimizer!r}, {r.lr!r}, {r.batch_size!r}, {r.seed!r})," for r in spec.runs)
+    runs = "\n".join(f"    ({_literal(r.optimizer)}, {r.lr!r}, {r.batch_size!r}, {r.seed!r})," for r in spec.runs)
     text = (
         f"START = {spec.start!r}  # {', '.join(spec.param_names)} at step 0\n"
         f"STEPS = {spec.steps!r}\n"
         f"RUNS = [  # (optimizer, learning rate, batch size or None for the full batch, shuffle seed)\n{runs}\n]\n"
-        f"COLUMNS = {spec.columns!r}\n"
+        f"COLUMNS = ({', '.join(map(_literal, spec.columns))})\n"
         "EXPLODE_FACTOR = 1e10  # a loss this many times its start (or 1) counts as diverged\n"
         "EXPLODE_PARAM = 1e150  # parameters beyond this would overflow float64 once squared"
     )
     used = [name for name in OPTIMIZER_SOURCE if any(r.optimizer == name for r in spec.runs)]
     if used:
-        branches = "\n".join(f"    if name == {name!r}:\n        return {OPTIMIZER_SOURCE[name]}" for name in used)
+        branches = "\n".join(
+            f"    if name == {_literal(name)}:\n        return {OPTIMIZER_SOURCE[name]}" for name in used
+        )
         text += (
             "\n\n\ndef make_optimizer(name, params, lr):\n"
             '    """torch.optim with the app\'s settings; None for plain descent (written out below)."""\n'
@@ -238,6 +248,9 @@ def _descent(spec: SceneSpec) -> str:
         if part
     )
     collect = "rows.append((run, optimizer_name, lr, *step_row))" if spec.several_runs else "rows.append(step_row)"
+    loop = "for optimizer_name, lr, batch_size, seed in RUNS:"
+    if spec.several_runs:
+        loop = "for run, (optimizer_name, lr, batch_size, seed) in enumerate(RUNS):"
     return (
         dedent(
             '''\
@@ -260,7 +273,7 @@ def _descent(spec: SceneSpec) -> str:
             def trajectory():
                 """Every row of every run, in the order of COLUMNS."""
                 rows = []
-                for run, (optimizer_name, lr, batch_size, seed) in enumerate(RUNS):
+                {loop}
                     for step_row in descend(optimizer_name, lr, batch_size, seed):
                         {collect}
                 return rows'''

@@ -30,7 +30,7 @@ def torch_source(text: str, var: str = "a") -> str:
     source, kind = _emit(body, var)
     if kind != _VAR:  # a constant loss: give it the variable's gradient of zero, as gd_core does
         return f"{_tensor(source, kind)} + 0.0 * {var}"
-    return source
+    return source[1:-1] if isinstance(body, ast.BinOp) else source  # no brackets around the whole expression
 
 
 _LITERAL, _CONSTANT, _VAR = "literal", "constant tensor", "uses the variable"

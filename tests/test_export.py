@@ -175,11 +175,11 @@ def test_script_runs_standalone_with_python(tmp_path):
 
 def test_script_carries_link_and_version_as_literals_only():
     text = scene_script(SCENES["line-csv-embedded"])
-    assert f"LINK = {''!r}" in text and "VERSION = '0.1.0'" in text
-    assert f"FILE_NAME, X_COLUMN, Y_COLUMN = {SMALL_CSV.file_name!r}" in text
+    assert 'LINK = ""' in text and 'VERSION = "0.1.0"' in text
+    assert f"FILE_NAME, X_COLUMN, Y_COLUMN = {SMALL_CSV.file_name!r}" in text  # it holds a ", so repr's quotes
     assert "import os" not in text.replace(repr(SMALL_CSV.file_name), "")  # the file name stays inside its literal
     linked = scene_script(SCENES["one-weight"])
-    assert f"LINK = {LINK!r}" in linked
+    assert f'LINK = "{LINK}"' in linked
     compile(text, "scene.py", "exec")
 
 
@@ -187,5 +187,16 @@ def test_typed_loss_reaches_the_script_only_as_whitelisted_torch_code():
     with pytest.raises(gd.ExpressionError):
         scene_script(SceneSpec("one-weight", TypedLoss("__import__('os')"), (RunSpec(lr=0.1),), (1.0,), 5))
     text = scene_script(SCENES["one-weight-typed"])
-    expected = "((torch.sin(a) + ((a ** 2.0) / 10.0)) - (torch.sqrt(torch.tensor(2.0)) * 2.718281828459045))"
+    expected = "(torch.sin(a) + ((a ** 2.0) / 10.0)) - (torch.sqrt(torch.tensor(2.0)) * 2.718281828459045)"
     assert f"return {expected}" in text
+
+
+def test_every_generated_script_passes_ruff(tmp_path):
+    pytest.importorskip("ruff")
+    for name, spec in SCENES.items():
+        (tmp_path / f"{name.replace('-', '_')}.py").write_text(scene_script(spec), encoding="utf-8")
+    rules = ["--select", "E,F,W,I,B,UP,SIM", "--line-length", "120"]
+    done = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--isolated", *rules, str(tmp_path)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stdout
