@@ -200,3 +200,13 @@ def test_every_generated_script_passes_ruff(tmp_path):
         [sys.executable, "-m", "ruff", "check", "--isolated", *rules, str(tmp_path)], capture_output=True, text=True
     )
     assert done.returncode == 0, done.stdout
+
+
+def test_export_package_imports_neither_streamlit_nor_altair():
+    import ast
+
+    for path in (Path(__file__).resolve().parent.parent / "export").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            names += [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            assert not any(n.split(".")[0] in ("streamlit", "altair", "ui") for n in names), (path.name, names)
