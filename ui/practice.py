@@ -18,7 +18,7 @@ from practice.answers import MAX_LENGTH, AnswerError
 from practice.questions import KINDS, MAX_SEED, kind_of, make, parse_variant, variant_id
 from practice.records import ChoiceAnswer, NumberAnswer, Question
 from practice.score import Result, record, score
-from ui.one_weight import escape_markdown
+from ui.text import plain
 
 PARAM = "practice"  # the URL query parameter that opens a variant
 RESULTS = "practice.results"  # tuple[Result, ...] for the whole session, every lesson
@@ -90,23 +90,23 @@ def _section(lesson: str) -> None:
     if st.query_params.get(PARAM) != qid:
         st.query_params[PARAM] = qid  # the address bar now opens this very variant
 
-    st.markdown(escape_markdown(question.prompt))
+    st.markdown(plain(question.prompt))
     if question.latex:
         st.latex(question.latex)
     if question.note:
-        st.caption(escape_markdown(question.note))
+        st.caption(plain(question.note))
     locked = st.session_state.get(_key(lesson, f"locked.{qid}"))
     _answer_input(question, disabled=locked is not None)
-    st.caption(escape_markdown(question.answer.rule.capitalize() + "."))
+    st.caption(plain(question.answer.rule.capitalize() + "."))
     if locked is None:
         st.button(
             "Lock in my answer", key=_key(lesson, f"lock.{qid}"), type="primary", on_click=_lock, args=(question,)
         )
         problem = st.session_state.pop(_key(lesson, f"error.{qid}"), None)
         if problem is not None:
-            st.error(f"Could not read that answer: {escape_markdown(problem)}.")
+            st.error(f"Could not read that answer: {plain(problem)}.")
     else:
-        (st.success if locked.correct else st.error)(escape_markdown(locked.text))
+        (st.success if locked.correct else st.error)(plain(locked.text))
         st.vega_lite_chart(spec=_reveal_spec(question, locked.prediction), key=_key(lesson, f"reveal.{qid}"))
 
     st.button("Another question", key=_key(lesson, "another"), on_click=_another, args=(lesson,))
