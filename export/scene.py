@@ -17,7 +17,7 @@ import pandas as pd
 
 import gd_core as gd
 
-LESSON_TITLES = {
+LESSON_TITLES = {  # (the registry lessons.LESSONS holds the same titles; kept here so export imports no UI)
     "one-weight": "1 · One weight",
     "fitting-a-line": "2 · Fitting a line",
     "minibatches": "3 · Minibatches",

@@ -12,6 +12,7 @@ import streamlit as st
 import torch
 
 import gd_core as gd
+from export.scene import CsvLine, SyntheticLine
 from lessons import DATA_KEY
 from ui import settings
 from ui.cache import cached
@@ -31,6 +32,7 @@ class Data:
     dataset: gd.Dataset
     key: str
     label: str
+    source: SyntheticLine | CsvLine  # where it came from, for the scene's PyTorch code (export.scene)
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -92,7 +94,8 @@ def _synthetic_controls(prefix: str) -> Data:
     frame = _synthetic(n, slope, intercept, noise, min(outliers, n), seed)
     st.caption(f"y = {slope:g}·x + {intercept:g} + noise, x uniform in [−3, 3]; seed {seed} (sidebar).")
     key = f"synthetic:{n}:{slope!r}:{intercept!r}:{noise!r}:{outliers}:{seed}"
-    return Data(gd.Dataset(frame["x"], frame["y"]), key, f"{n:,} synthetic points")
+    source = SyntheticLine(n, slope, intercept, noise, min(outliers, n), seed)
+    return Data(gd.Dataset(frame["x"], frame["y"]), key, f"{n:,} synthetic points", source)
 
 
 def _upload_controls(prefix: str) -> Data | None:
@@ -117,8 +120,8 @@ def _upload_controls(prefix: str) -> Data | None:
     else:
         st.info("Upload a CSV file with at least two numeric columns to fit a line to it.")
         return None
-    name, content = st.session_state[stored]
-    name = plain(name, 120)  # the file's name is the visitor's text: show it, never interpret it
+    raw_name, content = st.session_state[stored]
+    name = plain(raw_name, 120)  # the file's name is the visitor's text: show it, never interpret it
     frame = _read_csv(content)
     columns = gd.numeric_columns(frame)
     left, right = st.columns(2)
@@ -126,7 +129,8 @@ def _upload_controls(prefix: str) -> Data | None:
     y_col = remembered(right.selectbox, "y column", key=f"{prefix}.y_col", default=columns[-1], options=columns)
     dataset = gd.dataset_from_frame(frame, x_col, y_col)
     digest = hashlib.sha256(content).hexdigest()[:20]
-    return Data(dataset, f"csv:{digest}:{x_col}:{y_col}", f"{dataset.n:,} points from {name}")
+    source = CsvLine.from_dataset(raw_name, dataset)
+    return Data(dataset, f"csv:{digest}:{x_col}:{y_col}", f"{dataset.n:,} points from {name}", source)
 
 
 def lr_control(key: str, critical: float) -> float:

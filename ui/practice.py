@@ -18,6 +18,7 @@ from practice.answers import MAX_LENGTH, AnswerError
 from practice.questions import KINDS, MAX_SEED, kind_of, make, parse_variant, variant_id
 from practice.records import ChoiceAnswer, NumberAnswer, Question
 from practice.score import Result, record, score
+from ui.cache import cached
 from ui.text import plain
 
 PARAM = "practice"  # the URL query parameter that opens a variant
@@ -28,7 +29,7 @@ def _key(lesson: str, name: str) -> str:
     return f"practice.{lesson}.{name}"
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@cached(max_entries=128)
 def _question(lesson: str, kind: str, seed: int) -> Question:
     """make() cached: the lecture hall opening one variant computes it once."""
     return make(lesson, kind, seed)

@@ -4,11 +4,14 @@ import pandas as pd
 import streamlit as st
 
 from charts import line_fit as lf
+from export.scene import RunSpec, SceneSpec
 from lessons import lesson
 from lessons.fitting_a_line import charts
 from ui import data_controls as dc
 from ui import settings
+from ui.exports import scene_exports, scene_link
 from ui.player import player
+from ui.practice import practice_section
 from ui.widgets import remembered
 
 LESSON = lesson("fitting-a-line")
@@ -38,14 +41,16 @@ if data is None:
     st.info("Fix the data above to continue: the lesson picks up as soon as there is a line to fit.", icon="ℹ️")
     st.stop()
 
-loss_column, grad_column = st.columns(2)
-loss_column.latex(r"\mathrm{MSE}(w, b) = \frac{1}{n}\sum_{i=1}^{n} \left(w\,x_i + b - y_i\right)^2")
-loss_column.latex(
+LINE_FORMULAS = (
+    r"\mathrm{MSE}(w, b) = \frac{1}{n}\sum_{i=1}^{n} \left(w\,x_i + b - y_i\right)^2",
     r"w \leftarrow w - \mathrm{lr}\cdot\frac{\partial\,\mathrm{MSE}}{\partial w},\qquad "
-    r"b \leftarrow b - \mathrm{lr}\cdot\frac{\partial\,\mathrm{MSE}}{\partial b}"
+    r"b \leftarrow b - \mathrm{lr}\cdot\frac{\partial\,\mathrm{MSE}}{\partial b}",
+    r"\frac{\partial\,\mathrm{MSE}}{\partial w} = \frac{2}{n}\sum_{i=1}^{n}(w\,x_i + b - y_i)\,x_i",
+    r"\frac{\partial\,\mathrm{MSE}}{\partial b} = \frac{2}{n}\sum_{i=1}^{n}(w\,x_i + b - y_i)",
 )
-grad_column.latex(r"\frac{\partial\,\mathrm{MSE}}{\partial w} = \frac{2}{n}\sum_{i=1}^{n}(w\,x_i + b - y_i)\,x_i")
-grad_column.latex(r"\frac{\partial\,\mathrm{MSE}}{\partial b} = \frac{2}{n}\sum_{i=1}^{n}(w\,x_i + b - y_i)")
+loss_column, grad_column = st.columns(2)
+for column, formula in zip((loss_column, loss_column, grad_column, grad_column), LINE_FORMULAS, strict=True):
+    column.latex(formula)
 
 try:
     frame, summary = dc.descent(data, lr=lr, steps=steps, start=(w0, b0), device=s.device)
@@ -57,7 +62,8 @@ best = dc.least_squares(data)
 surface = dc.surface(data, lf.surface_ranges(frame, best.optimum), 50, s.device)
 names = data.dataset.x_name, data.dataset.y_name
 player(LESSON.control("player"))
-st.altair_chart(charts.fit_chart(data.frame, frame, surface, best.optimum, min_loss, *names))
+chart = charts.fit_chart(data.frame, frame, surface, best.optimum, min_loss, *names)
+st.altair_chart(chart)
 st.caption(
     f"Drag **step** under the chart to replay the descent ({data.label}). Dashed black: the least-squares line, "
     "the best any step can reach. The surface is shaded by MSE on a log scale (lighter is lower)."
@@ -96,3 +102,8 @@ st.download_button(
     key=LESSON.control("download"),
 )
 st.caption(f"Computed on **{s.resolved.label}**.")
+
+spec = SceneSpec("fitting-a-line", data.source, (RunSpec(lr=lr),), (w0, b0), steps, scene_link())
+settings = [data.label, f"lr = {lr:g}", f"start (w₀, b₀) = ({w0:g}, {b0:g})", f"{steps} steps"]
+scene_exports(spec, [chart], formulas=LINE_FORMULAS, settings=settings)
+practice_section("fitting-a-line")

@@ -4,10 +4,13 @@ import streamlit as st
 
 import gd_core as gd
 from charts.kit import step_slider, thin, thinning_stride
+from export.scene import RunSpec, SceneSpec, SeedLoss, SyntheticLine
 from lessons.learning_rate import charts
 from lessons.learning_rate import controls as c
 from ui import settings
+from ui.exports import scene_exports, scene_link
 from ui.player import player
+from ui.practice import practice_section
 from ui.widgets import bound
 
 key = c.LESSON.control
@@ -148,3 +151,10 @@ st.dataframe(
 st.download_button(
     "Download these runs, every step (CSV)", frame.to_csv(index=False), "lr_runs.csv", key=key("runs_csv")
 )
+
+problem = SeedLoss() if kind == "seed" else SyntheticLine(choice.n, choice.slope, 1.0, choice.noise, 0, choice.seed)
+spec = SceneSpec("learning-rate", problem, tuple(RunSpec(lr=lr) for lr in chosen_lrs), start, steps, scene_link())
+settings = [c.PROBLEMS[kind], "lr = " + ", ".join(f"{lr:.4g}" for lr in chosen_lrs), f"{steps} steps per run"]
+scene_exports(spec, [chart], formulas=[r"\theta_{k+1} - \theta^* = (1 - lr \lambda)(\theta_k - \theta^*)"],
+              settings=settings)  # fmt: skip
+practice_section("learning-rate")

@@ -5,11 +5,14 @@ import streamlit as st
 
 import gd_core as gd
 from charts import line_fit as lf
+from export.scene import RunSpec, SceneSpec
 from lessons import lesson
 from lessons.minibatches import charts
 from ui import data_controls as dc
 from ui import settings
+from ui.exports import scene_exports, scene_link
 from ui.player import player
+from ui.practice import practice_section
 from ui.widgets import remembered
 
 LESSON = lesson("minibatches")
@@ -111,3 +114,10 @@ st.download_button(
     key=LESSON.control("download"),
 )
 st.caption(f"Computed on **{s.resolved.label}**.")
+
+runs = (RunSpec(lr=lr), RunSpec(lr=lr, batch_size=batch_size, seed=s.seed))
+spec = SceneSpec("minibatches", data.source, runs, (0.0, 0.0), steps, scene_link())
+settings = [data.label, f"lr = {lr:g}", f"batch size B = {batch_size:,}", f"{steps:,} steps ({epochs:g} epochs)"]
+scene_exports(spec, [chart], formulas=[r"\theta \leftarrow \theta - \mathrm{lr}\cdot \nabla_\theta \frac{1}{B}"
+              r"\sum_{i \in \text{batch}} (w x_i + b - y_i)^2"], settings=settings)  # fmt: skip
+practice_section("minibatches")

@@ -2,10 +2,13 @@
 
 import streamlit as st
 
+from export.scene import RunSpec, SceneSpec, SeedLoss, TypedLoss
 from lessons.one_weight import charts
 from lessons.one_weight import controls as c
 from ui import settings
+from ui.exports import scene_exports, scene_link
 from ui.player import player
+from ui.practice import practice_section
 
 s = settings.current()
 st.title("1 · One weight")
@@ -37,7 +40,8 @@ st.markdown("**The first step, with the numbers in:**")
 st.latex(c.update_latex(result.table, 0, lr, p, result.check is not None))
 
 player(c.LESSON.control("player"))
-st.altair_chart(charts.one_weight_chart(result.frame, result.curve, p, minimum=result.minimum, value=0))
+chart = charts.one_weight_chart(result.frame, result.curve, p, minimum=result.minimum, value=0)
+st.altair_chart(chart)
 st.caption(
     f"Drag **step** under the chart to walk through the run: the green tangent's slope is f′({p}ₖ), the orange "
     f"arrow is the step −lr·f′({p}ₖ), and the hollow circle is where it lands. Computed with torch on "
@@ -64,3 +68,11 @@ st.download_button(
     mime="text/csv",
     key=c.LESSON.control("csv"),
 )
+
+spec = SceneSpec(
+    "one-weight", TypedLoss(text) if text else SeedLoss(), (RunSpec(lr=lr),), (start,), steps, scene_link()
+)
+formulas = [problem.latex, problem.derivative_latex, rf"{p}_{{k+1}} = {p}_k - lr f'({p}_k)"]
+scene_exports(spec, [chart], formulas=[f for f in formulas if f], settings=[f"lr = {lr:g}", f"{p}₀ = {start:g}",
+              f"{steps} steps"])  # fmt: skip
+practice_section("one-weight")

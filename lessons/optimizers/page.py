@@ -3,10 +3,13 @@
 import streamlit as st
 
 import gd_core as gd
+from export.scene import RunSpec, SceneSpec, Surface
 from lessons.optimizers import charts
 from lessons.optimizers import controls as c
 from ui import settings
+from ui.exports import scene_exports, scene_link
 from ui.player import player
+from ui.practice import practice_section
 from ui.widgets import bound
 
 key = c.LESSON.control
@@ -130,3 +133,12 @@ if frames:
         key=key("csv"),
     )
 st.caption(f"Computed on **{s.resolved.label}**.")
+
+if frames:
+    runs = tuple(RunSpec(name, lrs[name]) for name in frames)
+    spec = SceneSpec("optimizers", Surface(surface), runs, (x0, y0), steps, scene_link())
+    settings = [c.SURFACE_LABELS[surface], f"start ({x0:g}, {y0:g})", f"{steps} steps"]
+    settings += [f"{gd.OPTIMIZER_LABELS[name]}: lr = {lrs[name]:g}" for name in frames]
+    formulas = [problem.latex, *(gd.get_optimizer(name).update_latex for name in frames)]
+    scene_exports(spec, [chart], formulas=formulas, settings=settings)
+practice_section("optimizers")

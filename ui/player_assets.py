@@ -1,0 +1,140 @@
+"""The player's HTML, CSS and ES-module JavaScript as plain strings, with no streamlit import, so that the app
+(ui/player.py) and the offline page (export/offline.py) run the same player."""
+
+_HTML = """
+<div class="player" role="toolbar" aria-label="step through the iterations">
+  <button data-act="first" title="back to step 0 (Home)">|◀</button>
+  <button data-act="back" title="one step back (←)">◀</button>
+  <button data-act="play" class="play" title="play / pause">▶ Play</button>
+  <button data-act="forward" title="one step forward (→)">▶</button>
+  <button data-act="last" title="to the last step (End)">▶|</button>
+  <label>speed
+    <select data-act="speed">
+      <option value="4">4 steps/s</option>
+      <option value="10" selected>10 steps/s</option>
+      <option value="20">20 steps/s</option>
+      <option value="30">30 steps/s</option>
+    </select>
+  </label>
+  <label><input type="checkbox" data-act="loop"> loop</label>
+  <button data-act="copy" title="copy a link that reopens this scene, at this step">🔗 Copy link</button>
+  <span class="hint">or press ← → (Home, End)</span>
+</div>
+"""
+
+_CSS = """
+.player { display: flex; gap: 0.4rem; align-items: center; flex-wrap: wrap; font-family: inherit;
+          font-size: 0.95rem; color: var(--st-text-color); }
+.player button { border: 1px solid var(--st-border-color, #c9d1d9); background: var(--st-secondary-background-color);
+                 color: inherit; border-radius: 0.4rem; padding: 0.2rem 0.6rem; cursor: pointer; font-size: 1rem; }
+.player button.play { min-width: 6rem; font-weight: 600; }
+.player button:hover { border-color: var(--st-primary-color); }
+.player select { font: inherit; }
+.player .hint { opacity: 0.7; font-size: 0.85rem; }
+"""
+
+_JS = """
+export default function(component) {
+  const { parentElement, data } = component;
+  const name = (data && data.name) || "step";
+  const root = parentElement.querySelector(".player");
+  const playButton = root.querySelector("[data-act=play]");
+  let timer = null;
+
+  // Every Vega range binding labelled with this name (one per chart that shares the step).
+  const inputs = () => Array.from(document.querySelectorAll(".vega-bind")).filter(
+    (b) => (b.querySelector(".vega-bind-name")?.textContent || "").trim() === name
+  ).map((b) => b.querySelector("input[type=range]")).filter(Boolean);
+
+  const setStep = (value) => {
+    for (const input of inputs()) {
+      const min = Number(input.min), max = Number(input.max), stride = Number(input.step) || 1;
+      const clamped = Math.min(max, Math.max(min, value));
+      input.value = String(clamped - ((clamped - min) % stride));
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+  };
+  const current = () => { const i = inputs()[0]; return i ? Number(i.value) : 0; };
+  const stride = () => { const i = inputs()[0]; return i ? Number(i.step) || 1 : 1; };
+  const last = () => { const i = inputs()[0]; return i ? Number(i.max) : 0; };
+
+  const stop = () => { clearInterval(timer); timer = null; playButton.textContent = "▶ Play"; };
+  const play = () => {
+    if (current() >= last()) setStep(0);
+    const fps = Number(root.querySelector("[data-act=speed]").value);
+    timer = setInterval(() => {
+      const next = current() + stride();
+      if (next > last()) {
+        if (root.querySelector("[data-act=loop]").checked) setStep(0); else stop();
+      } else setStep(next);
+    }, 1000 / fps);
+    playButton.textContent = "⏸ Pause";
+  };
+  // The step lives in the URL too (?step=k), so a copied link reopens the scene at the same step.
+  const remember = (value) => {
+    const url = new URL(window.location.href);
+    url.searchParams.set(name, String(value));
+    window.history.replaceState(window.history.state, "", url);
+  };
+  const onInput = (event) => {
+    if (inputs().includes(event.target)) remember(event.target.value);
+  };
+  document.addEventListener("input", onInput);
+  const asked = new URLSearchParams(window.location.search).get(name);
+  const wanted = asked === null || asked.trim() === "" ? NaN : Number(asked);
+  let tries = 0;
+  let follow = null;
+  const restore = setInterval(() => {  // the chart may render after this component: wait for its slider
+    if (inputs().length || ++tries > 100) {
+      clearInterval(restore);
+      if (Number.isFinite(wanted)) setStep(wanted);
+      // From now on the URL follows the chart, also when a rerun redraws it at its default step.
+      follow = setInterval(() => {
+        const shown = inputs()[0];
+        if (shown && new URLSearchParams(window.location.search).get(name) !== shown.value) remember(shown.value);
+      }, 250);
+    }
+  }, 100);
+  if (data && data.presenting) root.querySelector(".hint").style.display = "none";
+  const copyButton = root.querySelector("[data-act=copy]");
+  const copyLink = async () => {
+    try {
+      await navigator.clipboard.writeText(window.location.href);
+      copyButton.textContent = "✓ Link copied";
+    } catch (error) {
+      window.prompt("Copy this link:", window.location.href);
+    }
+    setTimeout(() => (copyButton.textContent = "🔗 Copy link"), 2000);
+  };
+
+  const act = {
+    copy: copyLink,
+    play: () => (timer ? stop() : play()),
+    first: () => { stop(); setStep(0); },
+    last: () => { stop(); setStep(last()); },
+    back: () => { stop(); setStep(current() - stride()); },
+    forward: () => { stop(); setStep(current() + stride()); },
+  };
+  root.querySelectorAll("button").forEach((b) => (b.onclick = () => act[b.dataset.act]()));
+  root.querySelector("[data-act=speed]").onchange = () => { if (timer) { stop(); play(); } };
+
+  const keys = { ArrowLeft: act.back, ArrowRight: act.forward, Home: act.first, End: act.last };
+  const onKey = (event) => {
+    const target = event.target;
+    const typing = target && (target.isContentEditable || ["TEXTAREA", "SELECT"].includes(target.tagName) ||
+      (target.tagName === "INPUT" && target.type !== "range"));
+    if (typing || event.defaultPrevented || !keys[event.key] || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (target && target.tagName === "INPUT" && target.type === "range") return;  // the browser steps it natively
+    event.preventDefault();
+    keys[event.key]();
+  };
+  document.addEventListener("keydown", onKey);
+  return () => {
+    stop();
+    clearInterval(restore);
+    clearInterval(follow);
+    document.removeEventListener("keydown", onKey);
+    document.removeEventListener("input", onInput);
+  };
+}
+"""
