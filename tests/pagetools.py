@@ -11,12 +11,18 @@ import pandas as pd
 import pyarrow as pa
 from streamlit.testing.v1 import AppTest
 
+import charts.kit as _chart_kit  # noqa: F401  (imported first: see run_page)
+
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 60  # the first run imports torch
 
 
 def run_page(page: str, query: dict[str, str] | None = None) -> AppTest:
-    """Run one page script (e.g. 'lessons/one_weight/page.py') on its own and return the finished AppTest."""
+    """Run one page script (e.g. 'lessons/one_weight/page.py') on its own and return the finished AppTest.
+
+    AppTest puts the page's own folder first on sys.path, where `charts` would be the lesson's charts.py; in the app
+    the repository root is first and `charts` is the chart kit. The kit is imported above, so it is the kit here too.
+    """
     at = AppTest.from_file(str(ROOT / page), default_timeout=TIMEOUT)
     for key, value in (query or {}).items():
         at.query_params[key] = value
