@@ -25,7 +25,7 @@ from export.scene import CsvLine, RunSpec, SceneSpec, SeedLoss, Surface, Synthet
 from export.script import scene_script
 
 RTOL, ATOL = 1e-9, 1e-12
-LINK = "https://descent.example/one_weight?w1_lr=0.05&step=0"
+LINK = "https://descent.example/one-weight?one-weight.lr=0.05&step=0"
 ROSENBROCK_LRS = {"gd": 1e-3, "momentum": 1e-3, "nesterov": 1e-3, "rmsprop": 1e-2, "adam": 5e-2}
 SADDLE_LRS = {"gd": 0.1, "momentum": 0.01, "nesterov": 0.01, "rmsprop": 0.01, "adam": 0.05}
 

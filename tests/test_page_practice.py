@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from practice.questions import KINDS, make, variant_id
 from practice.records import ChoiceAnswer, NumberAnswer
-from ui.one_weight import escape_markdown
+from ui.text import plain as escape_markdown
 
 PAGE = str(ROOT / "tests" / "apps" / "practice_page.py")
 ALL_KINDS = [(lesson, kind.id) for lesson, kinds in KINDS.items() for kind in kinds]
