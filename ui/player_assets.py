@@ -10,6 +10,8 @@ _HTML = """
   <button data-act="last" title="to the last step (End)">▶|</button>
   <label>speed
     <select data-act="speed">
+      <option value="1">1 step/s</option>
+      <option value="2">2 steps/s</option>
       <option value="4">4 steps/s</option>
       <option value="10" selected>10 steps/s</option>
       <option value="20">20 steps/s</option>

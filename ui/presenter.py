@@ -1,4 +1,5 @@
-"""Presenter view: larger type and charts for a projector, fewer controls, high contrast.
+"""Presenter view: larger type and charts for a projector, fewer controls, high contrast; the tables (the
+iteration table is the tutorial's spreadsheet) stay.
 
 The charts already use the Okabe–Ito palette (colour-blind safe); this only restyles the page.
 """
@@ -9,8 +10,8 @@ _CSS = """
 <style>
   [data-testid="stAppViewContainer"] { color: #000; }
   [data-testid="stMainBlockContainer"] { max-width: 100%; padding: 3.5rem 1.5rem 1rem; zoom: 1.15; }
-  [data-testid="stDownloadButton"], [data-testid="stExpander"], [data-testid="stDataFrame"],
-  [data-testid="stTable"], [data-testid="stFileUploader"], .player .hint { display: none !important; }
+  [data-testid="stDownloadButton"], [data-testid="stExpander"], [data-testid="stFileUploader"],
+  .player .hint { display: none !important; }
   h1 { font-size: 2.4rem !important; }
 </style>
 """

@@ -23,7 +23,7 @@ for column, lesson in zip(columns, LESSONS, strict=True):
 
 st.subheader("Scenes for a lecture")
 st.caption(
-    "One click opens a lesson set up for a point of the tutorial; press ▶ Play under its chart. "
+    "One click opens a lesson set up for a point of the tutorial; press ▶ Play above its chart. "
     "Every page keeps its settings in the link: **🔗 Copy link** under a chart shares the exact scene."
 )
 scene_columns = st.columns(4)

@@ -77,7 +77,7 @@ try:
     n_diverged = int(table["diverged_at"].notna().sum())
     st.caption(
         f"{count} runs from lr = {lrs[0]:.4g} to {lrs[-1]:.4g}, computed together in one batched sweep on "
-        f"{s.resolved.label}. {n_diverged} diverged (red crosses: hover for the step). The axis is clipped at "
+        f"{s.resolved.label}. {n_diverged} diverged (vermilion crosses: hover for the step). The axis is clipped at "
         f"{charts.LOSS_FLOOR:g}, since a run that lands exactly on the minimum has nothing left to lose."
         + (
             f" The best line still has MSE {quadratic.min_loss:.4g} (the noise): charts show the loss above it."

@@ -95,12 +95,13 @@ else:
 table = c.results_table(summaries, problem.minima)
 diverged = table[table["diverged at step"] != "—"]
 if len(diverged):
+    went = "left for −∞ (the saddle is unbounded below) at step" if surface == "saddle" else "diverged at step"
     lines = [
-        f"- **{r['optimizer']}** (lr = {r['learning rate']:g}) diverged at step {r['diverged at step']}"
+        f"- **{r['optimizer']}** (lr = {r['learning rate']:g}) {went} {r['diverged at step']}"
         for _, r in diverged.iterrows()
     ]
     if surface == "saddle":
-        st.info("\n".join(lines) + "\n\nThe saddle has no bottom: these ran off towards −∞, so their runs stop there.")
+        st.info("\n".join(lines) + "\n\nThe saddle has no bottom: these runs stop where the loss ran away.")
     else:
         st.warning("\n".join(lines) + "\n\nThe loss blew up, so these runs stop there: try a smaller learning rate.")
 if len(table):
