@@ -16,14 +16,9 @@ import numpy as np
 import pandas as pd
 
 import gd_core as gd
+from lessons import LESSONS
 
-LESSON_TITLES = {  # (the registry lessons.LESSONS holds the same titles; kept here so export imports no UI)
-    "one-weight": "1 · One weight",
-    "fitting-a-line": "2 · Fitting a line",
-    "minibatches": "3 · Minibatches",
-    "learning-rate": "4 · Learning rate",
-    "optimizers": "5 · Optimizers",
-}
+LESSON_TITLES = {lesson.slug: lesson.title for lesson in LESSONS}  # the registry (lessons/__init__.py: no UI)
 MAX_EMBEDDED_ROWS = 2_000  # data sets up to this size travel inside the script; larger ones are read from the file
 _PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
 
