@@ -217,6 +217,7 @@ def _linear_regression_path(theta: Tensor, lr: Tensor, step_moments: Tensor, par
     curvature, offset = affine_gradient(step_moments)  # (K+1, [runs,] 2, 2), (K+1, [runs,] 2)
     curvature_t = curvature.transpose(-1, -2)
     per_run = step_moments.dim() == 3
+    offset_column = offset.unsqueeze(-1)  # (K+1, [runs,] 2, 1)
     rates = lr if lr.dim() == 3 else lr.expand(params.shape[0], -1, -1)  # (K+1, runs, 1)
     steps = params.shape[0] - 1
     for k in range(steps + 1):
@@ -225,11 +226,12 @@ def _linear_regression_path(theta: Tensor, lr: Tensor, step_moments: Tensor, par
             break
         if k % _CHECK_EVERY == 0 and bool(((~torch.isfinite(theta)) | (theta.abs() > EXPLODE_PARAM)).any(-1).all()):
             break  # every run has diverged
-        if per_run:  # A_r·θ_r − c_r for each run r: one batched product
-            grad = torch.baddbmm(offset[k].unsqueeze(-1), curvature[k], theta.unsqueeze(-1), beta=-1).squeeze(-1)
+        if per_run:  # A_r·θ_r − c_r for each run r: one batched product, and the update fused in one more
+            grad = torch.baddbmm(offset_column[k], curvature[k], theta.unsqueeze(-1), beta=-1).squeeze(-1)
+            theta = torch.addcmul(theta, rates[k], grad, value=-1)
         else:
             grad = torch.addmm(offset[k], theta, curvature_t[k], beta=-1)
-        theta = theta - rates[k] * grad
+            theta = theta - rates[k] * grad
     return params
 
 

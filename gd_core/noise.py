@@ -4,7 +4,8 @@ Each step's gradient is the batch's, g_B = ∇f(θ) + ξ with E ξ = 0 and, for 
 replacement, Cov ξ ≈ C·(n − B)/(B·(n − 1)) (C: the per-point gradient covariance). The band's excess loss
 f(θ) − f(θ*) therefore grows with lr and falls roughly as 1/B: on log axes, slope d log(floor)/d log B ≈
 −n/(n − B), about −1 while B ≪ n. `sweep_batch_sizes` measures it: one run per (batch size, seed), all
-advancing together as one batched computation (descent's fused line-fit path with per-run moments).
+advancing together as one batched computation (descent's fused line-fit path with per-run moments). The batch
+statistics come from running sums of the shuffled points, read once per seed for every batch size.
 """
 
 from __future__ import annotations
@@ -19,12 +20,15 @@ import torch
 
 from gd_core.descent import MAX_STEPS, _bad, _linear_regression_path
 from gd_core.device import resolve_device
-from gd_core.minibatch import batch_moments, points_read, steps_per_epoch
+from gd_core.minibatch import epoch_permutation_chunks, points_read, steps_per_epoch
 from gd_core.problems import LinearRegression, affine_gradient, mse_from_moments
 
+Tensor = torch.Tensor
+
 MAX_RUNS = 256  # (batch size, seed) pairs in one sweep
-MAX_CELLS = 4_000_000  # (steps + 1) × runs: bounds the path tensor and the frame
+MAX_CELLS = 1_000_000  # (steps + 1) × runs: bounds the moments (40 MB), the path and the frame
 MAX_POINTS = 200_000_000  # points read over all runs: bounds the cost of the batch statistics
+_RUNNING_BUDGET = 1 << 18  # points per pass of running sums: (E, n + 1, 5) float64 is then about 10 MB
 
 
 @dataclass(frozen=True)
@@ -53,26 +57,29 @@ def predicted_floor_slope(n: int, batch_size: int) -> float:
     return -n / (n - batch_size) if batch_size < n else -math.inf
 
 
-def predicted_floor(problem: LinearRegression, lr: float, batch_size: int) -> float:
+def predicted_floor(problem: LinearRegression, lr: float, batch_sizes: int | Sequence[int]) -> float | list[float]:
     """The i.i.d.-batch prediction of the plateau: E[f − f*] = (lr/2)·Σ_i v_iᵀC_Bv_i / (2 − lr·λ_i),
     C_B = C·(n − B)/(B·(n − 1)), C = mean of g_i g_iᵀ over the points' gradients g_i at θ*, (λ_i, v_i) of H.
 
     It solves the stationary covariance S = (I − lr·H) S (I − lr·H) + lr²·C_B. Shuffling once per epoch makes
     successive batches negatively correlated, so the measured floor is lower once an epoch (n/B steps) is short
-    against the relaxation time 1/(lr·λmin). nan at or above lr = 2/λmax (no stationary band).
+    against the relaxation time 1/(lr·λmin). nan at or above lr = 2/λmax (no stationary band). One value for one
+    batch size, a list for a sequence of them.
     """
     x, y = problem.x.detach().cpu().double().numpy(), problem.y.detach().cpu().double().numpy()
-    n, batch_size = len(x), min(int(batch_size), len(x))
+    n = len(x)
     design = np.stack([x, np.ones_like(x)], 1)  # (n, 2)
-    h = 2 * design.T @ design / n
+    eigenvalues, vectors = np.linalg.eigh(2 * design.T @ design / n)
     optimum = np.linalg.lstsq(design, y, rcond=None)[0]
     point_grads = 2 * (design @ optimum - y)[:, None] * design  # (n, 2)
-    noise = point_grads.T @ point_grads / n * ((n - batch_size) / (batch_size * max(n - 1, 1)))
-    eigenvalues, vectors = np.linalg.eigh(h)
-    if lr * eigenvalues[-1] >= 2:
-        return math.nan
-    along = np.einsum("ji,jk,ki->i", vectors, noise, vectors)  # v_iᵀ C_B v_i
-    return float(lr / 2 * np.sum(along / (2 - lr * eigenvalues)))
+    along = np.einsum("ji,jk,ki->i", vectors, point_grads.T @ point_grads / n, vectors)  # v_iᵀ C v_i
+    per_unit = lr / 2 * np.sum(along / (2 - lr * eigenvalues)) if lr * eigenvalues[-1] < 2 else math.nan
+
+    def floor(batch_size: int) -> float:
+        batch_size = min(int(batch_size), n)
+        return float(per_unit * (n - batch_size) / (batch_size * max(n - 1, 1)))
+
+    return floor(batch_sizes) if np.ndim(batch_sizes) == 0 else [floor(b) for b in batch_sizes]
 
 
 def _check(problem, batch_sizes, lr, steps, epochs, seeds) -> tuple[list[int], list[int], list[int]]:
@@ -126,15 +133,11 @@ def sweep_batch_sizes(
     longest = max(counts)
     runs = [(b, s, c) for b, c in zip(sizes, counts, strict=True) for s in seeds]
 
-    moments = full.expand(longest + 1, len(runs), 5).clone()  # (K+1, R, 5); after a run ends: any finite value
+    moments = _batch_moments(problem, runs, seeds, full.expand(longest + 1, len(runs), 5).clone())  # (K+1, R, 5)
     epoch = np.zeros((longest + 1, len(runs)), dtype=np.int64)  # (K+1, R)
     rates = torch.full((longest + 1, len(runs), 1), float(lr), dtype=dtype, device=dev)  # (K+1, R, 1)
-    for r, (b, s, c) in enumerate(runs):
-        if b < problem.n:
-            run_moments, run_epochs = batch_moments(problem.x, problem.y, b, c + 1, s)
-            moments[: c + 1, r], epoch[: c + 1, r] = run_moments, run_epochs.numpy()
-        else:
-            epoch[: c + 1, r] = np.arange(c + 1)
+    for r, (b, _, c) in enumerate(runs):
+        epoch[: c + 1, r] = np.arange(c + 1) // steps_per_epoch(problem.n, b)
         rates[c:, r] = 0.0  # past its last step a run stands still
 
     theta = torch.tensor([float(v) for v in start], dtype=dtype, device=dev).expand(len(runs), -1).clone()  # (R, 2)
@@ -146,10 +149,59 @@ def sweep_batch_sizes(
     delta = params - optimum  # (K+1, R, 2)
     excess = 0.5 * torch.einsum("kri,ij,krj->kr", delta, curvature, delta)  # ½ δᵀHδ: no cancellation
     bad = _bad(params, loss, grad, loss[0])  # (K+1, R)
-    predicted = [predicted_floor(problem, float(lr), b) for b in sizes]
+    predicted = predicted_floor(problem, float(lr), sizes)
     sweep = _tidy(sizes, seeds, runs, params, loss, excess, bad, epoch, float(lr), problem.n, resolved.label)
     sweep.floor["predicted"] = predicted
     return sweep
+
+
+def _batch_moments(problem: LinearRegression, runs, seeds, moments: Tensor) -> Tensor:
+    """Fill moments (K+1, R, 5) with each minibatch run's batch statistics, those of descend(batch_size=B, seed=s).
+
+    A seed's permutations are the same for every batch size (descend's shuffles), so they are drawn once per seed;
+    the points are read once per seed too, into running sums, and every batch of every B is a difference of two
+    of them (so the cost per batch size is per batch, not per point). Full-batch runs keep the full moments.
+    """
+    n, x, y = problem.n, problem.x, problem.y
+    mean_x, mean_y = x.mean(), y.mean()  # centring first keeps the running sums small (the error is ~1e-16·n/B)
+    u, v = x - mean_x, y - mean_y
+    rows = max(1, _RUNNING_BUDGET // n)  # epochs per pass
+    for seed in seeds:
+        todo = [(r, b, c) for r, (b, s, c) in enumerate(runs) if s == seed and b < n]
+        epochs = {r: math.ceil((c + 1) / steps_per_epoch(n, b)) for r, b, c in todo}
+        first = 0
+        for block in epoch_permutation_chunks(n, max(epochs.values(), default=0), seed):
+            for part in block.to(x.device).split(rows):
+                running = _running_sums(u[part], v[part])  # (5, E, n + 1)
+                for r, b, c in todo:
+                    if first < epochs[r]:
+                        batch = _moments_from_running(running[:, : epochs[r] - first], b, mean_x, mean_y)
+                        start = first * steps_per_epoch(n, b)
+                        stop = min(start + len(batch), c + 1)
+                        moments[start:stop, r] = batch[: stop - start]
+                first += len(part)
+    return moments
+
+
+def _running_sums(u: Tensor, v: Tensor) -> Tensor:
+    """Running sums of (u, v, u², uv, v²) along each epoch's permuted points, from 0: (E, n) -> (5, E, n + 1)."""
+    running = u.new_zeros(5, *u.shape[:-1], u.shape[-1] + 1)
+    body = running[..., 1:]
+    body[0], body[1] = u, v
+    torch.mul(u, u, out=body[2])
+    torch.mul(u, v, out=body[3])
+    torch.mul(v, v, out=body[4])
+    return running.cumsum_(-1)  # the leading 0 stays 0
+
+
+def _moments_from_running(running: Tensor, batch_size: int, mean_x: Tensor, mean_y: Tensor) -> Tensor:
+    """Centred moments (see problems.centred_moments) of each consecutive batch of B points: (E·ceil(n/B), 5)."""
+    n = running.shape[-1] - 1
+    edges = torch.arange(0, n + batch_size, batch_size, device=running.device).clamp_max(n)  # (ceil(n/B) + 1,)
+    sizes = (edges[1:] - edges[:-1]).to(running.dtype)  # (ceil(n/B),)
+    mu, mv, uu, uv, vv = (running[..., edges[1:]] - running[..., edges[:-1]]) / sizes  # each (E, ceil(n/B))
+    stats = [mu + mean_x, mv + mean_y, (uu - mu * mu).clamp_min(0), uv - mu * mv, (vv - mv * mv).clamp_min(0)]
+    return torch.stack(stats, -1).reshape(-1, 5)
 
 
 def _tidy(sizes, seeds, runs, params, loss, excess, bad, epoch, lr, n, device) -> BatchSweep:
@@ -197,13 +249,14 @@ def _tidy(sizes, seeds, runs, params, loss, excess, bad, epoch, lr, n, device) -
             ),
         }
     )
-    by_size = summary.groupby("batch_size", sort=False)
+    grid = np.asarray(plateau).reshape(len(sizes), len(seeds))  # runs are batch-size-major, then seed
+    per_step = summary["points_per_step"].to_numpy().reshape(len(sizes), len(seeds))
     floor = pd.DataFrame(
         {
             "batch_size": sizes,
-            "plateau": by_size["plateau"].agg(lambda v: v.to_numpy().mean()).reindex(sizes).to_numpy(),  # NaN: diverged
-            "plateau_sd": by_size["plateau"].std(ddof=1).reindex(sizes).to_numpy() if len(seeds) > 1 else math.nan,
-            "points_per_step": by_size["points_per_step"].mean().reindex(sizes).to_numpy(),
+            "plateau": grid.mean(1),  # NaN when a seed diverged
+            "plateau_sd": grid.std(1, ddof=1) if len(seeds) > 1 else np.full(len(sizes), math.nan),
+            "points_per_step": per_step.mean(1),
             "predicted_slope": [predicted_floor_slope(n, b) for b in sizes],
         }
     )
@@ -211,4 +264,4 @@ def _tidy(sizes, seeds, runs, params, loss, excess, bad, epoch, lr, n, device) -
     slope = math.nan
     if ok.sum() >= 2:
         slope = float(np.polyfit(np.log(floor["batch_size"][ok]), np.log(floor["plateau"][ok]), 1)[0])
-    return BatchSweep(frame, summary, floor.reset_index(drop=True), slope, lr, n, device)
+    return BatchSweep(frame, summary, floor, slope, lr, n, device)

@@ -29,8 +29,27 @@ HessianStep = Callable[[object, Tensor, Tensor, Tensor], Tensor]  # (problem, θ
 BETA = 0.9  # momentum's β, also Adam's β₁: written once
 
 
+def batched_hessian(loss: Callable[[Tensor], Tensor], theta: Tensor) -> Tensor:
+    """∇²f at each row of θ (runs, P) -> (runs, P, P): rows are independent, so ∂/∂θ of Σ_runs ∂f/∂θ_j is row j.
+
+    Double backward (P + 1 autograd passes), not torch.func.vmap(torch.func.hessian): the same matrices (tested),
+    but measured 0.4–1.6 ms a step against 6–10 ms on 2 CPU cores, which bounds a 5,000-step Newton run.
+    """
+    with torch.enable_grad():
+        leaf = theta.detach().requires_grad_(True)
+        (grad,) = torch.autograd.grad(loss(leaf).sum(), leaf, create_graph=True)
+        rows = []
+        for j in range(theta.shape[-1]):
+            if grad.requires_grad:
+                (row,) = torch.autograd.grad(grad[:, j].sum(), leaf, retain_graph=True, allow_unused=True)
+            else:  # the gradient does not depend on θ (a linear loss): H = 0
+                row = None
+            rows.append(torch.zeros_like(theta) if row is None else row)
+    return torch.stack(rows, -2).detach()
+
+
 def newton_step(problem, theta: Tensor, grad: Tensor, lr: Tensor) -> Tensor:
-    """Damped Newton, θ ← θ − lr·H⁺∇f(θ), H = ∇²f(θ) per run (torch.func.hessian, vmapped); lr = 1 is pure Newton.
+    """Damped Newton, θ ← θ − lr·H⁺∇f(θ), H = ∇²f(θ) per run (batched_hessian); lr = 1 is pure Newton.
 
     H⁺ is the pseudo-inverse (torch.linalg.pinv): a singular Hessian steps only within its range, an indefinite
     one steps to the critical point of the local quadratic (a saddle's Newton step lands on the saddle), and a
@@ -40,8 +59,7 @@ def newton_step(problem, theta: Tensor, grad: Tensor, lr: Tensor) -> Tensor:
     if isinstance(problem, MomentProblem):  # data problems: the moments once, not O(n) per Hessian
         moments = problem.moments(theta)
         loss = lambda params: mse_from_moments(params, moments)[0]  # noqa: E731
-    with torch.enable_grad():
-        curvature = torch.func.vmap(torch.func.hessian(loss))(theta.detach())  # (runs, P, P)
+    curvature = batched_hessian(loss, theta)  # (runs, P, P)
     finite = torch.isfinite(curvature).all(-1).all(-1, keepdim=True)  # (runs, 1)
     inverse = torch.linalg.pinv(torch.where(finite.unsqueeze(-1), curvature, 0.0), hermitian=True)  # (runs, P, P)
     direction = (inverse @ grad.unsqueeze(-1)).squeeze(-1)  # (runs, P)

@@ -1,14 +1,14 @@
 """Learning-rate schedules: η_k = η·f_k, the factors f_k taken from torch.optim.lr_scheduler.
 
-A `Schedule` is a small frozen record (its kind and parameters). `factors(steps)` steps the matching torch
-scheduler on a one-parameter SGD whose lr is 1, so f_k is exactly torch's lr after k scheduler steps; descent
-then uses lr·f_k for the update leaving step k, the same for every run of a sweep (one table, not one
-scheduler per run). Every kind here is a multiple of the base rate (cosine's floor is a fraction of it).
+A `Schedule` is a small frozen record (its kind and parameters); `scheduler(optimizer, steps)` builds the
+matching torch scheduler. `factors(steps)` is that scheduler's lr after k steps over a base rate of 1, from
+torch's closed forms; descent uses lr·f_k for the update leaving step k, the same table for every run of a
+sweep, and drives torch.optim optimizers with a LambdaLR over it. Every kind here is a multiple of the base
+rate (cosine's floor is a fraction of it).
 """
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 
@@ -89,18 +89,19 @@ class Schedule:
         return scheduler.ConstantLR(optimizer, factor=1.0, total_iters=0)
 
     def factors(self, steps: int) -> np.ndarray:
-        """f_0 … f_steps: the rate of update k is η·f_k (f_steps is the one the scheduler would give next)."""
-        return np.array(_factors(self, int(steps)))
+        """f_0 … f_steps: update k uses η·f_k (f_steps is what the scheduler would give next).
 
-
-@functools.lru_cache(maxsize=64)  # a schedule of 100,000 steps costs about a second of scheduler.step()
-def _factors(schedule: Schedule, steps: int) -> tuple[float, ...]:
-    weight = torch.zeros(1, requires_grad=True)
-    optimizer = torch.optim.SGD([weight], lr=1.0)
-    scheduler = schedule.scheduler(optimizer, steps)
-    factors = [optimizer.param_groups[0]["lr"]]
-    for _ in range(steps):
-        optimizer.step()  # no gradient: a no-op, but torch warns when a scheduler steps before its optimizer
-        scheduler.step()
-        factors.append(optimizer.param_groups[0]["lr"])
-    return tuple(factors)
+        The closed forms of torch's schedulers (their _get_closed_form_lr), for k = 0 … steps at once: equal to
+        stepping them by hand to 1e-12 (tested), but about 1 ms for 100,000 steps instead of 5 CPU seconds.
+        """
+        k = np.arange(int(steps) + 1, dtype=np.float64)
+        if self.kind == "step":
+            return self.gamma ** np.floor_divide(k, self.step_size)
+        if self.kind == "exponential":
+            return self.gamma**k
+        if self.kind == "cosine":
+            period = self.period or max(int(steps), 1)
+            return self.min_factor + (1 - self.min_factor) * (1 + np.cos(np.pi * k / period)) / 2
+        if self.kind == "warmup":
+            return self.start_factor + (1 - self.start_factor) * np.minimum(k, self.warmup_steps) / self.warmup_steps
+        return np.ones_like(k)
