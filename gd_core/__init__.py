@@ -5,11 +5,21 @@ run = gd.descend(gd.seed_problem(), lr=0.05, steps=20, start=-4)
 run.frame        # one row per step: step, A, loss, grad_A
 """
 
+from gd_core.curvature import (
+    Centring,
+    Curvature,
+    centring,
+    contraction_table,
+    curvature,
+    direction_names,
+    eigen_path,
+)
 from gd_core.data import DataError, Dataset, dataset_from_frame, load_csv, numeric_columns, read_csv, synthetic
 from gd_core.descent import MAX_STEPS, Trajectory, descend, sweep
 from gd_core.device import DEVICE_CHOICES, ResolvedDevice, available_devices, resolve_device
 from gd_core.expr import Expression, ExpressionError, parse_expression
 from gd_core.minibatch import batch_membership, gradient_noise, points_read, steps_per_epoch
+from gd_core.noise import BatchSweep, predicted_floor, predicted_floor_slope, sweep_batch_sizes
 from gd_core.optimizers import OPTIMIZER_LABELS, OPTIMIZERS, Optimizer, get_optimizer
 from gd_core.problems import (
     TEST_FUNCTIONS,
@@ -21,6 +31,7 @@ from gd_core.problems import (
     seed_problem,
     test_function,
 )
+from gd_core.schedules import SCHEDULE_LABELS, SCHEDULES, Schedule
 from gd_core.stability import (
     REGIMES,
     Quadratic,
@@ -42,7 +53,12 @@ __all__ = [
     "OPTIMIZERS",
     "OPTIMIZER_LABELS",
     "REGIMES",
+    "SCHEDULES",
+    "SCHEDULE_LABELS",
     "TEST_FUNCTIONS",
+    "BatchSweep",
+    "Centring",
+    "Curvature",
     "DataError",
     "Dataset",
     "Expression",
@@ -54,15 +70,21 @@ __all__ = [
     "Quadratic",
     "ResolvedDevice",
     "ScalarProblem",
+    "Schedule",
     "SurfaceProblem",
     "Trajectory",
     "available_devices",
     "batch_membership",
+    "centring",
     "contraction",
+    "contraction_table",
     "critical_lr",
+    "curvature",
     "dataset_from_frame",
     "derivative_check",
     "descend",
+    "direction_names",
+    "eigen_path",
     "excess_loss",
     "get_optimizer",
     "gradient_noise",
@@ -74,6 +96,8 @@ __all__ = [
     "numeric_columns",
     "parse_expression",
     "points_read",
+    "predicted_floor",
+    "predicted_floor_slope",
     "quadratic_fit",
     "read_csv",
     "regime",
@@ -82,6 +106,7 @@ __all__ = [
     "seed_problem",
     "steps_per_epoch",
     "sweep",
+    "sweep_batch_sizes",
     "synthetic",
     "test_function",
 ]

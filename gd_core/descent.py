@@ -19,6 +19,7 @@ from gd_core.device import ResolvedDevice, resolve_device
 from gd_core.minibatch import batch_moments
 from gd_core.optimizers import Optimizer, get_optimizer
 from gd_core.problems import MomentProblem, Problem, affine_gradient, mse_from_moments
+from gd_core.schedules import Schedule
 
 Tensor = torch.Tensor
 
@@ -39,6 +40,7 @@ class Trajectory:
     batch_size: int | None
     device: str
     device_note: str = ""
+    schedule: Schedule | None = None  # None: a constant rate; otherwise the frame's lr_step is each update's rate
 
     @property
     def diverged(self) -> bool:
@@ -60,13 +62,14 @@ def descend(
     batch_size: int | None = None,
     seed: int = 0,
     device: str = "auto",
+    schedule: Schedule | None = None,
 ) -> Trajectory:
     """One run of `steps` updates from `start` with learning rate `lr` (a sweep of one learning rate).
 
     problem: any gd_core problem (seed_problem(), ScalarProblem.from_expression, LinearRegression, test_function).
     start: one value per parameter (problem.param_names). optimizer: an id of gd_core.optimizers.REGISTRY.
     batch_size: for data problems, the points per step (None or ≥ n: the full batch); seed: the shuffles' seed.
-    device: "auto" | "cpu" | "cuda" | "mps" (see resolve_device).
+    device: "auto" | "cpu" | "cuda" | "mps" (see resolve_device). schedule: a gd_core.schedules.Schedule.
     """
     return sweep(
         problem,
@@ -77,6 +80,7 @@ def descend(
         batch_size=batch_size,
         seed=seed,
         device=device,
+        schedule=schedule,
     )
 
 
@@ -89,6 +93,7 @@ class _Request:
     start: list[float]
     optimizer: Optimizer
     batch_size: int | None  # None: full batch
+    factors: np.ndarray | None  # (steps + 1,): update k uses lr·factors[k]; None: a constant rate
 
 
 @dataclass(frozen=True)
@@ -101,7 +106,7 @@ class _BatchRecord:
     epoch: Tensor  # (steps + 1,)
 
 
-def _validate(problem: Problem, lrs, steps, start, optimizer, batch_size) -> _Request:
+def _validate(problem: Problem, lrs, steps, start, optimizer, batch_size, schedule) -> _Request:
     chosen = get_optimizer(optimizer)
     lrs = [float(lr) for lr in np.atleast_1d(np.asarray(lrs, dtype=np.float64))]
     if not lrs:
@@ -121,7 +126,10 @@ def _validate(problem: Problem, lrs, steps, start, optimizer, batch_size) -> _Re
         if int(batch_size) < 1:
             raise ValueError("batch size must be at least 1")
         batch_size = None if int(batch_size) >= problem.n else int(batch_size)  # larger than the data: full batch
-    return _Request(lrs, int(steps), start, chosen, batch_size)
+    if schedule is not None and not isinstance(schedule, Schedule):
+        raise ValueError("schedule must be a gd_core Schedule (or None for a constant rate)")
+    factors = None if schedule is None else schedule.factors(int(steps))
+    return _Request(lrs, int(steps), start, chosen, batch_size, factors)
 
 
 def sweep(
@@ -134,15 +142,17 @@ def sweep(
     batch_size: int | None = None,
     seed: int = 0,
     device: str = "auto",
+    schedule: Schedule | None = None,
 ) -> Trajectory:
     """One run per learning rate in `lrs`, all advancing together as one batched tensor computation.
 
     The arguments are descend's, with a sequence of learning rates. The frame has one row per run and step:
     run, lr, step, [epoch], the parameters (problem.param_names), loss, grad_<param>; minibatch runs add
     batch_loss and full_grad_<param>, and their `loss` is the full-data loss. Each run stops at its first
-    non-finite or exploding step (summary.diverged_at, <NA> for a run that did not diverge).
+    non-finite or exploding step (summary.diverged_at, <NA> for a run that did not diverge). With a schedule,
+    the frame adds lr_step, the rate of the update leaving that row's step (lr stays each run's base rate).
     """
-    request = _validate(problem, lrs, steps, start, optimizer, batch_size)
+    request = _validate(problem, lrs, steps, start, optimizer, batch_size, schedule)
     resolved: ResolvedDevice = resolve_device(device)
     dev, dtype = resolved.device, resolved.dtype
     problem = problem.to(dev, dtype)
@@ -166,14 +176,15 @@ def sweep(
         def value_and_grad_at_step(theta: Tensor, k: int) -> tuple[Tensor, Tensor]:
             return problem.value_and_grad(theta)
 
-    if isinstance(problem, MomentProblem) and request.optimizer.torch_class is None:
-        params = _linear_regression_path(theta, lr, step_moments, params)
+    if isinstance(problem, MomentProblem) and request.optimizer.plain:
+        rates = lr if request.factors is None else lr * torch.tensor(request.factors).to(lr)[:, None, None]
+        params = _linear_regression_path(theta, rates, step_moments, params)
         losses, grads = mse_from_moments(params, step_moments.unsqueeze(1))  # (K+1, runs), (K+1, runs, P)
         _refuse_bad_start(params[0], losses[0], grads[0])
     else:
         losses = torch.full((steps + 1, runs), math.nan, dtype=dtype, device=dev)  # (K+1, runs)
         grads = torch.full_like(params, math.nan)  # (K+1, runs, P)
-        update = request.optimizer.update_rule(theta, lr)
+        update = request.optimizer.update_rule(theta, lr, problem, request.factors)
         for k in range(steps + 1):
             loss, grad = value_and_grad_at_step(theta, k)
             if k == 0:
@@ -191,18 +202,23 @@ def sweep(
         full_loss, full_grad = mse_from_moments(params, full_moments)
         batch = _BatchRecord(batch_loss=losses, full_grad=full_grad, epoch=epochs)
         losses = full_loss
-    return _tidy(problem.param_names, request, params, losses, grads, batch, resolved)
+    return _tidy(problem.param_names, request, params, losses, grads, batch, resolved, schedule)
 
 
 def _linear_regression_path(theta: Tensor, lr: Tensor, step_moments: Tensor, params: Tensor) -> Tensor:
-    """Plain descent on the MSE, θ ← θ − lr·(A_k·θ − c_k), filling params (steps + 1, runs, 2).
+    """Plain descent on the MSE, θ ← θ − lr_k·(A_k·θ − c_k), filling params (steps + 1, runs, 2).
 
     The gradient is affine in θ (problems.affine_gradient), so a step is one fused matrix product: about
     three times fewer tensor operations per step than the moments formula, which matters for minibatch
     runs of many thousand steps. Losses and gradients are computed for the whole path afterwards.
+    step_moments: (K+1, 5), the same batch for every run, or (K+1, runs, 5), one per run (batch-size sweeps).
+    lr: (runs, 1), constant, or (K+1, runs, 1), the rate of each update (schedules; 0 holds a run still).
     """
-    curvature, offset = affine_gradient(step_moments)  # (K+1, 2, 2), (K+1, 2)
+    curvature, offset = affine_gradient(step_moments)  # (K+1, [runs,] 2, 2), (K+1, [runs,] 2)
     curvature_t = curvature.transpose(-1, -2)
+    per_run = step_moments.dim() == 3
+    offset_column = offset.unsqueeze(-1)  # (K+1, [runs,] 2, 1)
+    rates = lr if lr.dim() == 3 else lr.expand(params.shape[0], -1, -1)  # (K+1, runs, 1)
     steps = params.shape[0] - 1
     for k in range(steps + 1):
         params[k] = theta
@@ -210,7 +226,12 @@ def _linear_regression_path(theta: Tensor, lr: Tensor, step_moments: Tensor, par
             break
         if k % _CHECK_EVERY == 0 and bool(((~torch.isfinite(theta)) | (theta.abs() > EXPLODE_PARAM)).any(-1).all()):
             break  # every run has diverged
-        theta = theta - lr * torch.addmm(offset[k], theta, curvature_t[k], beta=-1)
+        if per_run:  # A_r·θ_r − c_r for each run r: one batched product, and the update fused in one more
+            grad = torch.baddbmm(offset_column[k], curvature[k], theta.unsqueeze(-1), beta=-1).squeeze(-1)
+            theta = torch.addcmul(theta, rates[k], grad, value=-1)
+        else:
+            grad = torch.addmm(offset[k], theta, curvature_t[k], beta=-1)
+            theta = theta - rates[k] * grad
     return params
 
 
@@ -234,6 +255,7 @@ def _tidy(
     grads: Tensor,
     batch: _BatchRecord | None,
     resolved: ResolvedDevice,
+    schedule: Schedule | None = None,
 ) -> Trajectory:
     """Tensors of shape (steps + 1, runs, …) -> tidy frame and per-run summary, cut at each run's divergence."""
     bad = _bad(params, losses, grads, losses[0])  # (K+1, runs)
@@ -252,6 +274,8 @@ def _tidy(
 
     lrs = np.asarray(request.lrs)
     data = {"run": runs_grid[mask][order], "lr": lrs[runs_grid[mask][order]], "step": steps_grid[mask][order]}
+    if request.factors is not None:
+        data["lr_step"] = data["lr"] * request.factors[data["step"]]
     if batch is not None:
         data["epoch"] = batch.epoch.numpy()[steps_grid[mask][order]]
     data |= {name: column(params[..., i]) for i, name in enumerate(names)}
@@ -276,4 +300,4 @@ def _tidy(
     for name in names:
         summary[f"final_{name}"] = last[name].reindex(range(runs)).to_numpy()
     optimizer, batch_size = request.optimizer.id, request.batch_size
-    return Trajectory(frame, summary, tuple(names), optimizer, batch_size, resolved.label, resolved.note)
+    return Trajectory(frame, summary, tuple(names), optimizer, batch_size, resolved.label, resolved.note, schedule)

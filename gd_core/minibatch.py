@@ -23,13 +23,21 @@ def steps_per_epoch(n: int, batch_size: int) -> int:
     return math.ceil(n / batch_size)
 
 
-def epoch_permutations(n: int, epochs: int, seed: int) -> Iterator[Tensor]:
-    """Yield one random permutation of range(n) per epoch, drawn a chunk of epochs at a time."""
+def epoch_permutation_chunks(n: int, epochs: int, seed: int) -> Iterator[Tensor]:
+    """Yield (count, n) blocks of permutations of range(n), one row per epoch, a bounded chunk of epochs at a time."""
     generator = torch.Generator().manual_seed(int(seed))
     chunk = max(1, _PERMUTATION_BUDGET // max(n, 1))
     for first in range(0, epochs, chunk):
         count = min(chunk, epochs - first)
-        yield from torch.rand(count, n, generator=generator, dtype=torch.float64).argsort(-1)
+        keys = torch.rand(count, n, generator=generator, dtype=torch.float64)
+        # numpy's argsort: the same permutation as torch's for distinct keys, about 4× faster on the CPU
+        yield torch.from_numpy(keys.numpy().argsort(-1))
+
+
+def epoch_permutations(n: int, epochs: int, seed: int) -> Iterator[Tensor]:
+    """Yield one random permutation of range(n) per epoch, drawn a chunk of epochs at a time."""
+    for block in epoch_permutation_chunks(n, epochs, seed):
+        yield from block
 
 
 def _batch_sums(values: Tensor, batch_of: Tensor, batches: int) -> Tensor:
@@ -42,22 +50,31 @@ def batch_moments(x: Tensor, y: Tensor, batch_size: int, count: int, seed: int) 
     Every batch's statistics are computed with a few whole-epoch tensor operations (index_add over the
     batch id of each point), so the descent loop itself only touches five numbers per step.
     """
-    n = x.numel()
-    per_epoch = steps_per_epoch(n, batch_size)
-    epochs = math.ceil(count / per_epoch)
-    batch_of = torch.arange(n, device=x.device) // batch_size
-    sizes = _batch_sums(torch.ones(n, dtype=x.dtype, device=x.device), batch_of, per_epoch)
-    moments = []
-    for permutation in epoch_permutations(n, epochs, seed):
-        permutation = permutation.to(x.device)
-        xp, yp = x[permutation], y[permutation]
-        mean_x = _batch_sums(xp, batch_of, per_epoch) / sizes
-        mean_y = _batch_sums(yp, batch_of, per_epoch) / sizes
-        u, v = xp - mean_x[batch_of], yp - mean_y[batch_of]
-        second = [_batch_sums(a * b, batch_of, per_epoch) / sizes for a, b in ((u, u), (u, v), (v, v))]
-        moments.append(torch.stack([mean_x, mean_y, *second], -1))
-    epoch_of_step = torch.arange(count) // per_epoch
+    epochs = math.ceil(count / steps_per_epoch(x.numel(), batch_size))
+    blocks = epoch_permutation_chunks(x.numel(), epochs, seed)
+    moments = [permutation_moments(x, y, batch_size, block.to(x.device)) for block in blocks]
+    epoch_of_step = torch.arange(count) // steps_per_epoch(x.numel(), batch_size)
     return torch.cat(moments)[:count], epoch_of_step
+
+
+def permutation_moments(x: Tensor, y: Tensor, batch_size: int, permutations: Tensor) -> Tensor:
+    """Centred moments of every batch of a (epochs, n) block of permutations: (epochs · ceil(n/B), 5), in step order.
+
+    A point's batch id is (its epoch)·ceil(n/B) + (its position) // B, so one index_add per moment covers every
+    batch of the block (the sums run over each batch's points in order, as a loop over epochs would).
+    """
+    epochs, n = permutations.shape
+    per_epoch = steps_per_epoch(n, batch_size)
+    position = torch.arange(n, device=x.device) // batch_size  # (n,)
+    batch_of = (torch.arange(epochs, device=x.device)[:, None] * per_epoch + position).reshape(-1)  # (epochs·n,)
+    batches = epochs * per_epoch
+    sizes = _batch_sums(torch.ones(n, dtype=x.dtype, device=x.device), position, per_epoch).repeat(epochs)
+    xp, yp = x[permutations].reshape(-1), y[permutations].reshape(-1)  # (epochs·n,)
+    mean_x = _batch_sums(xp, batch_of, batches) / sizes
+    mean_y = _batch_sums(yp, batch_of, batches) / sizes
+    u, v = xp - mean_x[batch_of], yp - mean_y[batch_of]
+    second = [_batch_sums(a * b, batch_of, batches) / sizes for a, b in ((u, u), (u, v), (v, v))]
+    return torch.stack([mean_x, mean_y, *second], -1)
 
 
 def batch_membership(n: int, batch_size: int, steps: int, seed: int) -> pd.DataFrame:

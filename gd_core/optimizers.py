@@ -3,21 +3,67 @@
 In the spirit of optax's GradientTransformation, an optimizer is data plus a pure update: `update_rule(theta, lr)`
 returns a function (θ, ∇f(θ)) -> next θ for every run at once. Plain descent is written out, θ ← θ − lr·∇f(θ),
 because that update is the lesson; the others are torch.optim's, built with the hyper-parameters below, so a
-new optimizer is one more record in REGISTRY.
+new optimizer is one more record in REGISTRY. Newton's method is the one record that needs more than the
+gradient: its `hessian_step` gets the problem too (update_rule's optional `problem`).
+
+A learning-rate schedule enters as `factors`: the update leaving step k uses lr·factors[k] (gd_core.schedules;
+torch.optim records step a torch.optim.lr_scheduler.LambdaLR over the same factors after each update).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import itertools
+import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import torch
 
+from gd_core.problems import MomentProblem, mse_from_moments
+
 Tensor = torch.Tensor
 UpdateRule = Callable[[Tensor, Tensor], Tensor]  # (θ (runs, P), ∇f(θ) (runs, P)) -> next θ (runs, P)
+HessianStep = Callable[[object, Tensor, Tensor, Tensor], Tensor]  # (problem, θ, ∇f(θ), lr (runs, 1)) -> next θ
 
 BETA = 0.9  # momentum's β, also Adam's β₁: written once
+
+
+def batched_hessian(loss: Callable[[Tensor], Tensor], theta: Tensor) -> Tensor:
+    """∇²f at each row of θ (runs, P) -> (runs, P, P): rows are independent, so ∂/∂θ of Σ_runs ∂f/∂θ_j is row j.
+
+    Double backward (P + 1 autograd passes), not torch.func.vmap(torch.func.hessian): the same matrices (tested),
+    but measured 0.4–1.6 ms a step against 6–10 ms on 2 CPU cores, which bounds a 5,000-step Newton run.
+    """
+    with torch.enable_grad():
+        leaf = theta.detach().requires_grad_(True)
+        (grad,) = torch.autograd.grad(loss(leaf).sum(), leaf, create_graph=True)
+        rows = []
+        for j in range(theta.shape[-1]):
+            if grad.requires_grad:
+                (row,) = torch.autograd.grad(grad[:, j].sum(), leaf, retain_graph=True, allow_unused=True)
+            else:  # the gradient does not depend on θ (a linear loss): H = 0
+                row = None
+            rows.append(torch.zeros_like(theta) if row is None else row)
+    return torch.stack(rows, -2).detach()
+
+
+def newton_step(problem, theta: Tensor, grad: Tensor, lr: Tensor) -> Tensor:
+    """Damped Newton, θ ← θ − lr·H⁺∇f(θ), H = ∇²f(θ) per run (batched_hessian); lr = 1 is pure Newton.
+
+    H⁺ is the pseudo-inverse (torch.linalg.pinv): a singular Hessian steps only within its range, an indefinite
+    one steps to the critical point of the local quadratic (a saddle's Newton step lands on the saddle), and a
+    non-finite Hessian gives a non-finite θ, which descent records as divergence instead of raising.
+    """
+    loss = problem.loss
+    if isinstance(problem, MomentProblem):  # data problems: the moments once, not O(n) per Hessian
+        moments = problem.moments(theta)
+        loss = lambda params: mse_from_moments(params, moments)[0]  # noqa: E731
+    curvature = batched_hessian(loss, theta)  # (runs, P, P)
+    finite = torch.isfinite(curvature).all(-1).all(-1, keepdim=True)  # (runs, 1)
+    inverse = torch.linalg.pinv(torch.where(finite.unsqueeze(-1), curvature, 0.0), hermitian=True)  # (runs, P, P)
+    direction = (inverse @ grad.unsqueeze(-1)).squeeze(-1)  # (runs, P)
+    return torch.where(finite, theta - lr * direction, math.nan)
 
 
 @dataclass(frozen=True)
@@ -29,21 +75,47 @@ class Optimizer:
     update_latex: str  # the rule as torch.optim computes it, g = ∇f(θ), η = lr
     torch_class: type[torch.optim.Optimizer] | None = None  # None: plain descent, written out
     hyper: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))  # torch.optim keyword arguments
+    hessian_step: HessianStep | None = None  # set for second-order methods: the update needs the problem
 
-    def update_rule(self, theta: Tensor, lr: Tensor) -> UpdateRule:
-        """(θ, ∇f(θ)) -> next θ for every run at once; `lr` is (runs, 1), one learning rate per run."""
+    @property
+    def plain(self) -> bool:
+        """True for plain gradient descent, θ ← θ − lr·∇f(θ) (the update sweep fuses for linear regression)."""
+        return self.torch_class is None and self.hessian_step is None
+
+    def update_rule(
+        self, theta: Tensor, lr: Tensor, problem: object = None, factors: Sequence[float] | None = None
+    ) -> UpdateRule:
+        """(θ, ∇f(θ)) -> next θ for every run at once; `lr` is (runs, 1), one learning rate per run.
+
+        problem: the loss, needed by second-order records (hessian_step). factors: the schedule, the k-th
+        call (k = 0, 1, …) uses lr·factors[k]; None keeps lr constant.
+        """
+        count = itertools.count()
+
+        def rate() -> Tensor:
+            return lr if factors is None else lr * factors[next(count)]
+
+        if self.hessian_step is not None:
+            if problem is None:
+                raise ValueError(f"{self.label} needs the problem (its Hessian) to take a step")
+            return lambda theta, grad: self.hessian_step(problem, theta, grad, rate())
         if self.torch_class is None:
-            return lambda theta, grad: theta - lr * grad  # θ ← θ − lr·∇f(θ), the lesson's update
+            return lambda theta, grad: theta - rate() * grad  # θ ← θ − lr·∇f(θ), the lesson's update
         # torch.optim holds one learning rate per parameter group, hence one leaf per run; the gradient
         # comes from the problem (closed form or autograd), as for plain descent.
         leaves = [row.clone().requires_grad_(True) for row in theta]
         groups = [{"params": [leaf], "lr": float(rate)} for leaf, rate in zip(leaves, lr.reshape(-1), strict=True)]
         optimizer = self.torch_class(groups, **self.hyper)
+        scheduler = None
+        if factors is not None:  # torch's scheduler scales each group's initial lr by factors[k] at step k
+            scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda k: float(factors[k]))
 
         def step(theta: Tensor, grad: Tensor) -> Tensor:
             for leaf, row_grad in zip(leaves, grad, strict=True):
                 leaf.grad = row_grad.clone()
             optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
             return torch.stack([leaf.detach() for leaf in leaves])
 
         return step
@@ -82,6 +154,13 @@ REGISTRY: tuple[Optimizer, ...] = (
         rf"\qquad (\beta_1 = {BETA:g},\ \beta_2 = 0.999,\ \varepsilon = 10^{{-8}}) \end{{gathered}}",
         torch.optim.Adam,
         MappingProxyType({"betas": (BETA, 0.999), "eps": 1e-8}),
+    ),
+    Optimizer(
+        "newton",
+        "Newton's method",
+        r"\theta \leftarrow \theta - \eta\, H^{+} g \qquad (H = \nabla^2 f(\theta),\ H^{+} \text{ its pseudo-inverse;}"
+        r"\ \eta = 1 \text{ is pure Newton})",
+        hessian_step=newton_step,
     ),
 )
 BY_ID: Mapping[str, Optimizer] = MappingProxyType({optimizer.id: optimizer for optimizer in REGISTRY})

@@ -12,7 +12,7 @@ import torch
 def iteration_table(frame: pd.DataFrame, param: str = "A") -> pd.DataFrame:
     """The tutorial's spreadsheet, one row per step: step, lr, A, f'(A), lr·f'(A), new A = A − lr·f'(A), loss."""
     grad = frame[f"grad_{param}"].to_numpy(dtype=float)
-    lr = frame["lr"].to_numpy(dtype=float)
+    lr = frame["lr_step" if "lr_step" in frame else "lr"].to_numpy(dtype=float)  # a schedule's rate of each step
     value = frame[param].to_numpy(dtype=float)
     with np.errstate(over="ignore", invalid="ignore"):
         scaled = lr * grad
