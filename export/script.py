@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from textwrap import dedent, indent
 
+import gd_core as gd
 from export.scene import CsvLine, SceneSpec, SeedLoss, Surface, SyntheticLine, TypedLoss
 from export.torch_expression import torch_source
 
@@ -21,12 +22,15 @@ SURFACE_SOURCE = {
     "himmelblau": "(x * x + y - 11) ** 2 + (x + y * y - 7) ** 2",
     "saddle": "x * x - y * y",
 }
-OPTIMIZER_SOURCE = {  # the app's settings for each torch.optim optimizer (gd_core/descent.py)
-    "momentum": "torch.optim.SGD(params, lr=lr, momentum=0.9)",
-    "nesterov": "torch.optim.SGD(params, lr=lr, momentum=0.9, nesterov=True)",
-    "rmsprop": "torch.optim.RMSprop(params, lr=lr)",
-    "adam": "torch.optim.Adam(params, lr=lr)",
-}
+
+
+def _torch_optim_source(optimizer: gd.Optimizer) -> str:
+    """The record's torch.optim constructor as code, with the app's hyper-parameters (gd_core/optimizers.py)."""
+    options = "".join(f", {name}={value!r}" for name, value in optimizer.hyper.items())
+    return f"torch.optim.{optimizer.torch_class.__name__}(params, lr=lr{options})"
+
+
+OPTIMIZER_SOURCE = {o.id: _torch_optim_source(o) for o in gd.optimizers.REGISTRY if o.torch_class is not None}
 
 
 def scene_script(spec: SceneSpec) -> str:

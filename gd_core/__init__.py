@@ -20,7 +20,7 @@ from gd_core.device import DEVICE_CHOICES, ResolvedDevice, available_devices, re
 from gd_core.expr import Expression, ExpressionError, parse_expression
 from gd_core.minibatch import batch_membership, gradient_noise, points_read, steps_per_epoch
 from gd_core.noise import BatchSweep, predicted_floor, predicted_floor_slope, sweep_batch_sizes
-from gd_core.optimizers import OPTIMIZER_LABELS, OPTIMIZERS, Optimizer, get_optimizer
+from gd_core.optimizers import FIRST_ORDER, OPTIMIZER_LABELS, OPTIMIZERS, Optimizer, get_optimizer
 from gd_core.problems import (
     TEST_FUNCTIONS,
     LinearRegression,
@@ -49,6 +49,7 @@ from gd_core.tables import derivative_check, iteration_table
 
 __all__ = [
     "DEVICE_CHOICES",
+    "FIRST_ORDER",
     "MAX_STEPS",
     "OPTIMIZERS",
     "OPTIMIZER_LABELS",

@@ -164,7 +164,8 @@ REGISTRY: tuple[Optimizer, ...] = (
     ),
 )
 BY_ID: Mapping[str, Optimizer] = MappingProxyType({optimizer.id: optimizer for optimizer in REGISTRY})
-OPTIMIZERS: tuple[str, ...] = tuple(BY_ID)  # the ids, in the order the lessons show them
+OPTIMIZERS: tuple[str, ...] = tuple(BY_ID)
+FIRST_ORDER: tuple[str, ...] = tuple(o.id for o in REGISTRY if o.hessian_step is None)  # the gradient only
 OPTIMIZER_LABELS: Mapping[str, str] = MappingProxyType({o.id: o.label for o in REGISTRY})
 
 

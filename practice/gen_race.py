@@ -47,7 +47,7 @@ def _race_runs(surface: str, start: tuple[float, float]) -> tuple[pd.DataFrame, 
     """Each optimizer's run at its tuned lr (one gd.sweep over RACE_LRS each), and its first step below TARGET."""
     problem = gd.test_function(surface)
     runs, finish = [], {}
-    for optimizer in gd.OPTIMIZERS:
+    for optimizer in gd.FIRST_ORDER:
         sweep = gd.sweep(problem, lrs=RACE_LRS, steps=BUDGET[surface], start=start, optimizer=optimizer, device=DEVICE)
         first = _first_below(sweep.frame, TARGET)
         best = int(first.idxmin()) if len(first) else int(sweep.summary["final_loss"].fillna(math.inf).idxmin())
@@ -68,7 +68,7 @@ def race(seed: int) -> Question:
     frame, finish = _race_runs(surface, start)
     frame = frame.copy()
     times = {name: k for name, k in finish.items() if k is not None}
-    options = (*(gd.OPTIMIZER_LABELS[name] for name in gd.OPTIMIZERS), NONE)
+    options = (*(gd.OPTIMIZER_LABELS[name] for name in gd.FIRST_ORDER), NONE)
     if times:
         fastest = min(times.values())
         correct = frozenset(gd.OPTIMIZER_LABELS[name] for name, k in times.items() if k == fastest)

@@ -157,7 +157,7 @@ def test_the_settings_cover_divergence_minibatches_sweeps_every_optimizer_upload
     for name in ("one-weight-diverging", "one-weight-typed-diverging", "line-diverging", "minibatches-diverging"):
         assert frames[name].groupby("run")["step"].max().min() < SCENES[name].steps, f"{name} does not diverge"
     assert frames["optimizers-saddle"].groupby("run")["step"].max().min() < 200  # the saddle has no bottom
-    assert set(frames["optimizers-rosenbrock"]["optimizer"]) == set(gd.OPTIMIZERS)
+    assert set(frames["optimizers-rosenbrock"]["optimizer"]) == set(gd.FIRST_ORDER)
     assert frames["minibatches-partial-batch"]["epoch"].notna().any()
     assert SMALL_CSV.rows is not None and BIG_CSV.rows is None
 

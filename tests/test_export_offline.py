@@ -44,9 +44,9 @@ def one_weight_charts() -> list[dict]:
 def optimizer_charts() -> list[dict]:
     kit = _kit("optimizers")
     problem = gd.test_function("rosenbrock")
-    runs = tuple(RunSpec(name, kit.DEFAULT_LRS["rosenbrock"][name]) for name in gd.OPTIMIZERS)
+    runs = tuple(RunSpec(name, kit.DEFAULT_LRS["rosenbrock"][name]) for name in gd.FIRST_ORDER)
     frame = SceneSpec("optimizers", Surface("rosenbrock"), runs, (-1.5, 2.0), 300).frame()
-    frames = {name: frame[frame["optimizer"] == name].drop(columns="optimizer") for name in gd.OPTIMIZERS}
+    frames = {name: frame[frame["optimizer"] == name].drop(columns="optimizer") for name in gd.FIRST_ORDER}
     grid = gd.loss_surface(problem, problem.view, 60)
     chart = kit.optimizer_chart(
         grid,
@@ -55,7 +55,7 @@ def optimizer_charts() -> list[dict]:
         minima=problem.minima,
         start=(-1.5, 2.0),
         steps=300,
-        optimizers=list(gd.OPTIMIZERS),
+        optimizers=list(gd.FIRST_ORDER),
     )
     return [chart.to_dict()]
 

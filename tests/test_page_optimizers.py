@@ -74,14 +74,14 @@ def test_default_page_shows_one_composite_with_step_slider_and_click_selection(d
     assert params["step"]["bind"]["input"] == "range"
     assert params[page_charts.PICK]["select"]["on"] == "click"
     assert "hconcat" in spec
-    assert list(table(at)["optimizer"]) == [gd.OPTIMIZER_LABELS[name] for name in gd.OPTIMIZERS]
+    assert list(table(at)["optimizer"]) == [gd.OPTIMIZER_LABELS[name] for name in gd.FIRST_ORDER]
     assert any(gd.test_function("ill_conditioned").latex in latex.value for latex in at.latex)
 
 
 def test_default_runs_start_at_the_surface_default_and_none_diverges(default_page):
     (paths,) = datasets_with(default_page, "label")
     first = paths[paths["step"] == 0]
-    assert len(first) == len(gd.OPTIMIZERS)
+    assert len(first) == len(gd.FIRST_ORDER)
     np.testing.assert_allclose(first[["x", "y"]], [gd.test_function("ill_conditioned").default_start] * 5)
     assert (table(default_page)["diverged at step"] == "—").all()
     assert not default_page.warning
@@ -212,7 +212,7 @@ def test_csv_frame_holds_every_step_of_every_optimizer_with_its_name_first():
     assert combined.groupby("optimizer")["step"].agg(["min", "max", "count"]).values.tolist() == [[0, 700, 701]] * 2
 
 
-def numpy_updates(name: str, theta, grad_of, lr: float, steps: int) -> np.ndarray:
+def numpy_updates(name: str, theta, grad_of, lr: float, steps: int, hess_of=None) -> np.ndarray:
     """The update rules the page shows (each record's update_latex), in numpy with torch.optim's default constants."""
     theta = np.array(theta, dtype=float)
     v = m = s = np.zeros(2)
@@ -221,6 +221,8 @@ def numpy_updates(name: str, theta, grad_of, lr: float, steps: int) -> np.ndarra
         g = grad_of(theta)
         if name == "gd":
             theta = theta - lr * g
+        elif name == "newton":
+            theta = theta - lr * np.linalg.solve(hess_of(theta), g)
         elif name == "momentum":
             v = 0.9 * v + g
             theta = theta - lr * v
@@ -246,9 +248,13 @@ def test_update_rules_shown_match_the_runs(name):
         x, y = theta
         return np.array([-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)])
 
+    def hess_of(theta):
+        x, y = theta
+        return np.array([[2 - 400 * (y - x * x) + 800 * x * x, -400 * x], [-400 * x, 200.0]])
+
     lr = controls.DEFAULT_LRS["rosenbrock"][name]
     run = gd.descend(problem, lr=lr, steps=40, start=problem.default_start, optimizer=name).frame
-    expected = numpy_updates(name, problem.default_start, grad_of, lr, 40)
+    expected = numpy_updates(name, problem.default_start, grad_of, lr, 40, hess_of)
     np.testing.assert_allclose(run[["x", "y"]].to_numpy(), expected, rtol=1e-9, atol=1e-12)
     assert gd.get_optimizer(name).update_latex
 

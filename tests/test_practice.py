@@ -209,7 +209,7 @@ def test_race_winner_matches_hand_driven_torch_optim_loops_at_every_lr(seed):
     q = make("optimizers", "race", seed)
     problem, start, budget = _surface(q), (q.input("x0"), q.input("y0")), int(q.input("budget"))
     best = {}
-    for name in gd.OPTIMIZERS:
+    for name in gd.FIRST_ORDER:
         finishes = _torch_optim_finishes(problem, name, start, budget)
         reached = [k for k in finishes if k is not None]
         best[gd.OPTIMIZER_LABELS[name]] = min(reached) if reached else None

@@ -31,7 +31,7 @@ optimizers = bound(
     "Optimizers",
     key=key("optimizers"),
     options=gd.OPTIMIZERS,
-    default=list(gd.OPTIMIZERS),
+    default=list(gd.FIRST_ORDER),
     format_func=gd.OPTIMIZER_LABELS.get,
 )
 problem = gd.test_function(surface)
@@ -89,6 +89,8 @@ player(key("player"))
 st.altair_chart(chart, key=map_key, on_select=use_clicked_start, selection_mode=charts.PICK)
 if optimizers:  # the learning rates of the race, on screen (the sliders sit in an expander)
     st.caption("Learning rates: " + " · ".join(f"{gd.OPTIMIZER_LABELS[name]} {lrs[name]:g}" for name in optimizers))
+    if any(name not in gd.FIRST_ORDER for name in optimizers) and steps > c.SECOND_ORDER_STEPS:
+        st.caption(f"Newton's method runs its first {c.SECOND_ORDER_STEPS} steps: each needs the Hessian.")
 else:
     st.info("Pick at least one optimizer above to see it descend.")
 
@@ -135,11 +137,11 @@ if frames:
     )
 st.caption(f"Computed on **{s.resolved.label}**.")
 
-if frames:
-    runs = tuple(RunSpec(name, lrs[name]) for name in frames)
+if exported := [name for name in frames if name in gd.FIRST_ORDER]:  # (no plain-torch script for Newton yet)
+    runs = tuple(RunSpec(name, lrs[name]) for name in exported)
     spec = SceneSpec("optimizers", Surface(surface), runs, (x0, y0), steps, scene_link())
     settings = [c.SURFACE_LABELS[surface], f"start ({x0:g}, {y0:g})", f"{steps} steps"]
-    settings += [f"{gd.OPTIMIZER_LABELS[name]}: lr = {lrs[name]:g}" for name in frames]
-    formulas = [problem.latex, *(gd.get_optimizer(name).update_latex for name in frames)]
+    settings += [f"{gd.OPTIMIZER_LABELS[name]}: lr = {lrs[name]:g}" for name in exported]
+    formulas = [problem.latex, *(gd.get_optimizer(name).update_latex for name in exported)]
     scene_exports(spec, [chart], formulas=formulas, settings=settings)
 practice_section("optimizers")
