@@ -636,3 +636,20 @@ def test_the_url_step_follows_the_chart_after_a_rerun(fresh_page):
     page.wait_for_timeout(1_500)  # the player's own restore polls every 100 ms
     shown, url_step = _step_state(page)[0], _query(page).get("step")
     assert url_step == str(shown), f"after a rerun the chart shows step {shown}, the URL (Copy link) says {url_step}"
+
+
+def test_the_substituted_update_and_the_table_row_follow_the_player(fresh_page):
+    session = fresh_page("/one-weight?one-weight.steps=20&step=0")
+    page = session.page
+    _wait_for_step(page, 0)
+    runs_before = session.runs.runs_started
+    for _ in range(3):
+        _player(page, "forward").click()
+    _wait_for_step(page, 3, timeout_ms=2_000)
+    line = page.locator(".player-follow .line").inner_text()
+    a3, a4 = -1 + 0.1**3 * -3, -1 + 0.1**4 * -3  # A_k = −1 + (1 − 18·0.05)^k (A₀ + 1), A₀ = −4
+    assert line.startswith("A₄ = A₃ − lr·f′(A₃) = ") and line.endswith(f"= {a4:.6g}".replace("-", "−")), line
+    assert f"{a3:.6g}".replace("-", "−") in line, line
+    row = page.locator(".player-follow tr.now td").all_inner_texts()
+    assert row[0] == "3" and row[1] == f"{a3:.6g}".replace("-", "−"), f"the highlighted row is {row}"
+    assert session.runs.runs_started == runs_before, "following the player asked the server for a rerun"

@@ -9,6 +9,8 @@ The step is mirrored in the URL (?step=k) and restored from it, and "Copy link" 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import streamlit as st
 
 from ui.player_assets import _CSS, _HTML, _JS
@@ -16,6 +18,19 @@ from ui.player_assets import _CSS, _HTML, _JS
 _player = st.components.v2.component("descent_player", html=_HTML, css=_CSS, js=_JS)
 
 
-def player(key: str, name: str = "step") -> None:
+@dataclass(frozen=True)
+class Follow:
+    """What follows the step as it plays, beside the player: one line of text per step (e.g. the update with the
+    numbers substituted) and a table whose row k is highlighted at step k (shown five rows at a time)."""
+
+    lines: tuple[str, ...] = ()
+    columns: tuple[str, ...] = ()
+    rows: tuple[tuple[str, ...], ...] = ()
+
+
+def player(key: str, name: str = "step", follow: Follow | None = None) -> None:
     """Play / pause / step buttons (and ← → keys) for every chart scrubber on the page called `name`."""
-    _player(key=key, data={"name": name, "presenting": bool(st.session_state.get("presenter", False))})
+    data = {"name": name, "presenting": bool(st.session_state.get("presenter", False))}
+    if follow is not None:
+        data |= {"lines": list(follow.lines), "table": {"columns": list(follow.columns), "rows": follow.rows}}
+    _player(key=key, data=data)

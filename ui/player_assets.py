@@ -22,6 +22,7 @@ _HTML = """
   <button data-act="copy" title="copy a link that reopens this scene, at this step">🔗 Copy link</button>
   <span class="hint">or press ← → (Home, End)</span>
 </div>
+<div class="player-follow" aria-live="polite"></div>
 """
 
 _CSS = """
@@ -33,6 +34,11 @@ _CSS = """
 .player button:hover { border-color: var(--st-primary-color); }
 .player select { font: inherit; }
 .player .hint { opacity: 0.7; font-size: 0.85rem; }
+.player-follow .line { font-size: 1.15rem; margin: 0.5rem 0 0.2rem; font-variant-numeric: tabular-nums; }
+.player-follow table { border-collapse: collapse; font-size: 0.9rem; font-variant-numeric: tabular-nums; }
+.player-follow th, .player-follow td { padding: 0.1rem 0.6rem; text-align: right;
+                                       border-bottom: 1px solid var(--st-border-color, #d0d5db); }
+.player-follow tr.now td { background: #fff2cc; font-weight: 600; }
 """
 
 _JS = """
@@ -78,8 +84,35 @@ export default function(component) {
     url.searchParams.set(name, String(value));
     window.history.replaceState(window.history.state, "", url);
   };
+  // What follows the step, in the page (optional): a line per step (the update with the numbers in) and the
+  // iteration table with the current row highlighted. Text only (textContent): nothing is parsed as HTML.
+  const followBox = parentElement.querySelector(".player-follow");
+  const lines = (data && data.lines) || null;
+  const table = (data && data.table) || null;
+  const cell = (tag, text) => { const el = document.createElement(tag); el.textContent = text; return el; };
+  const render = (value) => {
+    if (!followBox || (!lines && !table)) return;
+    const k = Math.max(0, Math.floor(Number(value) || 0));
+    followBox.replaceChildren();
+    if (lines && lines.length) {
+      followBox.appendChild(cell("div", lines[Math.min(k, lines.length - 1)])).className = "line";
+    }
+    if (table && table.rows.length) {
+      const at = Math.min(k, table.rows.length - 1), first = Math.max(0, Math.min(at - 2, table.rows.length - 5));
+      const grid = document.createElement("table"), head = document.createElement("tr");
+      table.columns.forEach((c) => head.appendChild(cell("th", c)));
+      grid.appendChild(head);
+      table.rows.slice(first, first + 5).forEach((row, i) => {
+        const tr = document.createElement("tr");
+        if (first + i === at) tr.className = "now";
+        row.forEach((v) => tr.appendChild(cell("td", v)));
+        grid.appendChild(tr);
+      });
+      followBox.appendChild(grid);
+    }
+  };
   const onInput = (event) => {
-    if (inputs().includes(event.target)) remember(event.target.value);
+    if (inputs().includes(event.target)) { remember(event.target.value); render(event.target.value); }
   };
   document.addEventListener("input", onInput);
   const asked = new URLSearchParams(window.location.search).get(name);
@@ -90,6 +123,7 @@ export default function(component) {
     if (inputs().length || ++tries > 100) {
       clearInterval(restore);
       if (Number.isFinite(wanted)) setStep(wanted);
+      render(current());
       // From now on the URL follows the chart, also when a rerun redraws it at its default step.
       follow = setInterval(() => {
         const shown = inputs()[0];

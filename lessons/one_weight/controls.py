@@ -12,7 +12,8 @@ import gd_core as gd
 from lessons import lesson
 from lessons.one_weight import charts
 from ui.cache import cached
-from ui.numbers import lr_label, lr_ladder, tex_number
+from ui.numbers import lr_label, lr_ladder, minus, tex_number
+from ui.player import Follow
 from ui.text import plain
 from ui.widgets import bound
 
@@ -205,6 +206,27 @@ def update_latex(table: pd.DataFrame, k: int, lr: float, param: str, by_hand: bo
     if by_hand:
         text += rf"18\,({tex_number(a)} + 1) = {tex_number(a)} - {tex_number(lr)} \times "
     return text + rf"{tex_number(grad, bracket=True)} = {tex_number(new)}"
+
+
+def _number(value: float) -> str:
+    """%.6g with a typographic minus."""
+    return minus(f"{value:.6g}")
+
+
+def follow_the_player(table: pd.DataFrame, lr: float, param: str, by_hand: bool) -> Follow:
+    """Beside the player, in the browser: the update of the current step with the numbers in, and the iteration
+    table with the current row highlighted (the tutorial's spreadsheet, following the chart as it plays)."""
+    lines = []
+    for k, a, grad, new in zip(table["step"], table[param], table[f"f'({param})"], table[f"new {param}"], strict=True):
+        k = int(k)
+        text = f"{param}{_subscript(k + 1)} = {param}{_subscript(k)} − lr·f′({param}{_subscript(k)}) = {_number(a)} − "
+        if by_hand:
+            text += f"{_number(lr)} × 18({_number(a)} + 1) = {_number(a)} − "
+        lines.append(text + f"{_number(lr)} × ({_number(grad)}) = {_number(new)}")
+    rows = tuple(
+        tuple(str(int(v)) if name == "step" else _number(v) for name, v in row.items()) for _, row in table.iterrows()
+    )
+    return Follow(tuple(lines), tuple(table.columns), rows)
 
 
 @st.fragment

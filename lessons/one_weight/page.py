@@ -39,7 +39,7 @@ c.show_status(result, lr)
 st.markdown("**The first step, with the numbers in:**")
 st.latex(c.update_latex(result.table, 0, lr, p, result.check is not None))
 
-player(c.LESSON.control("player"))
+player(c.LESSON.control("player"), follow=c.follow_the_player(result.table, lr, p, result.check is not None))
 chart = charts.one_weight_chart(result.frame, result.curve, p, minimum=result.minimum, value=0)
 st.altair_chart(chart)
 st.caption(
