@@ -33,21 +33,25 @@ def _refuse(token: str):
     raise ValueError(f"chart spec contains {token}, which is not JSON")
 
 
-def charts(at: AppTest) -> list[tuple[dict, dict[str, pd.DataFrame]]]:
-    """Every Vega-Lite chart on the page: its spec parsed as strict JSON, and its named data sets."""
+def charts(at: AppTest, practice: bool = False) -> list[tuple[dict, dict[str, pd.DataFrame]]]:
+    """Every Vega-Lite chart of the lesson (and of its Practice section when `practice`): its spec parsed as strict
+    JSON, and its named data sets."""
     found = []
     for element in at.get("vega_lite_chart"):
         spec = json.loads(element.proto.spec, parse_constant=_refuse)
+        if not practice and spec.get("usermeta", {}).get("section") == "practice":
+            continue
         datasets = {d.name: pa.ipc.open_stream(d.data.data).read_pandas() for d in element.proto.datasets}
         found.append((spec, datasets))
     return found
 
 
 def assert_charts_clean(at: AppTest, minimum: int = 1) -> None:
-    """At least `minimum` charts, each strict JSON, with no inf or NaN in any numeric data cell."""
+    """At least `minimum` lesson charts; each chart (the Practice section's too) strict JSON, with no inf or NaN in
+    any numeric data cell."""
     found = charts(at)
     assert len(found) >= minimum, f"expected at least {minimum} chart(s), found {len(found)}"
-    for spec, datasets in found:
+    for spec, datasets in charts(at, practice=True):
         json.dumps(spec, allow_nan=False)
         for name, frame in datasets.items():
             numeric = frame.select_dtypes("number").to_numpy(dtype=float, na_value=np.nan)

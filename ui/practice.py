@@ -22,6 +22,7 @@ from ui.cache import cached
 from ui.text import plain
 
 PARAM = "practice"  # the URL query parameter that opens a variant
+SECTION = {"section": "practice"}  # marks the section's charts (usermeta), so page tests can tell them apart
 RESULTS = "practice.results"  # tuple[Result, ...] for the whole session, every lesson
 
 
@@ -108,7 +109,8 @@ def _section(lesson: str) -> None:
             st.error(f"Could not read that answer: {plain(problem)}.")
     else:
         (st.success if locked.correct else st.error)(plain(locked.text))
-        st.vega_lite_chart(spec=_reveal_spec(question, locked.prediction), key=_key(lesson, f"reveal.{qid}"))
+        spec = _reveal_spec(question, locked.prediction) | {"usermeta": SECTION}
+        st.vega_lite_chart(spec=spec, key=_key(lesson, f"reveal.{qid}"))
 
     st.button("Another question", key=_key(lesson, "another"), on_click=_another, args=(lesson,))
     st.caption(f"Score this session: {score(st.session_state.get(RESULTS, ())).text}.")
@@ -173,6 +175,7 @@ def _answer_input(question: Question, disabled: bool) -> None:
     base = _key(question.lesson, question.id)
     ask = charts.ask_chart(question)
     if ask is not None:
+        ask = ask.properties(usermeta=SECTION)
         chart_key = f"{base}.pick.{st.session_state.get(f'{base}.clicks', 0)}"  # fresh after each click
         if disabled or (question.ask is not None and "option" in question.ask):
             st.altair_chart(ask, key=chart_key)
