@@ -19,36 +19,32 @@ import argparse
 import asyncio
 import os
 import random
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import streamlit
 from streamlit.proto.Alert_pb2 import Alert
-from streamlit.proto.BackMsg_pb2 import BackMsg
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.NumberInput_pb2 import NumberInput
 from streamlit.proto.Slider_pb2 import Slider
 from streamlit.proto.WidgetStates_pb2 import WidgetState
-from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ is not a package: its modules import each other
+import st_client
+from st_client import Run, cpu_seconds, rss_mb, start_server, stop_server
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from lessons import PAGES as REGISTERED  # noqa: E402
 
 PAGES = [page.url_path for page in REGISTERED]  # url paths, from the lesson registry
-RERUN_TIMEOUT = 120.0  # seconds for one rerun before it counts as a timeout (the session then reconnects)
 SETTLE = 15.0  # seconds after the last session left before "after" is measured
 SESSION_TTL = 120.0  # server.disconnectedSessionTTL's default: a left session may be kept this long
 NUMERIC = (Slider.INT, Slider.FLOAT)
-DONE = {ForwardMsg.FINISHED_SUCCESSFULLY: "success", ForwardMsg.FINISHED_WITH_COMPILE_ERROR: "compile_error"}
 
 
 @dataclass
@@ -79,46 +75,6 @@ class Known:
     sliders: dict[str, Slider] = field(default_factory=dict)
 
 
-def family(pid: int) -> set[int]:
-    """pid and all its descendants, from /proc."""
-    parents = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-    members, grew = {pid}, True
-    while grew:
-        new = {child for child, parent in parents.items() if parent in members} - members
-        members |= new
-        grew = bool(new)
-    return members
-
-
-def rss_mb(pid: int) -> float:
-    """Resident memory of pid and its descendants (VmRSS), in MB."""
-    total_kb = 0
-    for member in family(pid):
-        try:
-            for line in Path(f"/proc/{member}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total_kb += int(line.split()[1])
-        except OSError:
-            continue
-    return total_kb / 1024
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) used so far by pid and its descendants."""
-    ticks = 0
-    for member in family(pid):
-        try:
-            ticks += sum(int(v) for v in Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()[11:13])
-        except (OSError, ValueError):
-            continue
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
 def widget_states(rng: random.Random, known: Known, page: str) -> tuple[str, list[WidgetState]]:
     """Pick this run's kind and the widget values to send: the seed always, once known, and maybe a slider."""
     kind = rng.choice(["plain", "seed", "slider"])
@@ -144,34 +100,9 @@ def widget_states(rng: random.Random, known: Known, page: str) -> tuple[str, lis
     return kind, states
 
 
-async def rerun(ws, page: str, states: list[WidgetState]) -> tuple[float, int, str, str, list]:
-    """Ask for one page, read until script_finished: (seconds, bytes, status, page run, [(delta path, element)])."""
-    msg = BackMsg()
-    msg.rerun_script.page_name = page
-    msg.rerun_script.widget_states.widgets.extend(states)
-    start = time.perf_counter()
-    await ws.send(msg.SerializeToString())
-    ran, elements, received = "?", [], 0
-    async with asyncio.timeout(RERUN_TIMEOUT):
-        while True:
-            raw = await ws.recv()
-            received += len(raw)
-            fwd = ForwardMsg.FromString(raw)
-            kind = fwd.WhichOneof("type")
-            if kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
-                elements.append((tuple(fwd.metadata.delta_path), fwd.delta.new_element))
-            elif kind == "navigation":  # the last one names the page st.navigation ran
-                nav = fwd.navigation
-                ran = next((p.url_pathname for p in nav.app_pages if p.page_script_hash == nav.page_script_hash), "?")
-            elif kind == "page_not_found":
-                elements.append(((), "page_not_found"))
-            elif kind == "script_finished" and fwd.script_finished in DONE:  # not a fragment or early-for-rerun end
-                return time.perf_counter() - start, received, DONE[fwd.script_finished], ran, elements
-
-
-def record(stats: Stats, known: Known, page: str, kind: str, result: tuple[float, int, str, str, list]) -> None:
+def record(stats: Stats, known: Known, page: str, kind: str, run: Run) -> None:
     """Book one finished rerun: latency, errors, alerts, and the widgets worth changing next time."""
-    seconds, received, status, ran, elements = result
+    seconds, received, status, ran, elements = run.seconds, run.received, run.status, run.page, run.elements
     stats.latency[page].append(seconds)
     stats.kilobytes[page].append(received / 1024)
     stats.by_kind[kind].append(seconds)
@@ -200,23 +131,14 @@ def record(stats: Stats, known: Known, page: str, kind: str, result: tuple[float
 async def session(index: int, port: int, deadline: float, stats: Stats) -> None:
     """One visitor: walk the pages in turn (starting at a different one each) until the deadline."""
     rng, known, turn = random.Random(index), Known(), index
-    origin = f"http://127.0.0.1:{port}"
     while time.monotonic() < deadline:
         page = PAGES[turn % len(PAGES)]
         try:
-            async with connect(
-                f"ws://127.0.0.1:{port}/_stcore/stream",
-                origin=origin,
-                subprotocols=["streamlit"],
-                max_size=None,
-                ping_interval=None,
-                proxy=None,
-                open_timeout=30,
-            ) as ws:
+            async with st_client.session("127.0.0.1", port, message_cache=False) as client:
                 while time.monotonic() < deadline:
                     page = PAGES[turn % len(PAGES)]
                     kind, states = widget_states(rng, known, page)
-                    record(stats, known, page, kind, await rerun(ws, page, states))
+                    record(stats, known, page, kind, await client.rerun(page, states))
                     turn += 1
         except TimeoutError:
             stats.error("timeout", page, "no connection or no script_finished in time; reconnecting")
@@ -231,42 +153,13 @@ async def phase(port: int, pid: int, sessions: int, seconds: float) -> tuple[Sta
     stats, peak, cpu_start, load_start = Stats(), rss_mb(pid), cpu_seconds(pid), os.getloadavg()[0]
     deadline = time.monotonic() + seconds
     tasks = [asyncio.create_task(session(i, port, deadline, stats)) for i in range(sessions)]
-    while not all(task.done() for task in tasks):  # ends by deadline + RERUN_TIMEOUT at the latest
+    while not all(task.done() for task in tasks):  # ends by deadline + st_client.RERUN_TIMEOUT at the latest
         await asyncio.wait(tasks, timeout=0.5)
         peak = max(peak, rss_mb(pid))
     for task in tasks:
         task.result()  # a bug in this script should not pass silently
     stats.cpu_seconds, stats.load = cpu_seconds(pid) - cpu_start, (load_start, os.getloadavg()[0])
     return stats, peak
-
-
-def start_server(log) -> tuple[subprocess.Popen, int]:
-    """`streamlit run app.py` on a free loopback port, once /_stcore/health answers "ok"."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"]
-    command += ["--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
-    server = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback only, never a proxy
-    give_up = time.monotonic() + 120
-    while time.monotonic() < give_up and server.poll() is None:
-        try:
-            if opener.open(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read() == b"ok":
-                return server, port
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError(f"the server did not become healthy within 120 s (log: {log.name})")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    if server.poll() is None:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
 
 
 def quantiles(values: list[float]) -> str:
@@ -325,6 +218,8 @@ def main() -> int:
     parser.add_argument("--phase5", type=float, default=60, help="seconds of the 5-session phase (default 60)")
     parser.add_argument("--quick", action="store_true", help="5 sessions, 30 s, no wait for the session TTL")
     parser.add_argument("--check", action="store_true", help="exit 1 when any rerun failed")
+    parser.add_argument("--after", type=float, default=SESSION_TTL + 10, help="seconds after the sessions left (130)")
+    parser.add_argument("--set", action="append", default=[], metavar="OPTION=VALUE", help="a server option")
     args = parser.parse_args()
     args.sessions = args.sessions or (5 if args.quick else 20)
     args.duration = args.duration or (30 if args.quick else 180)
@@ -333,7 +228,7 @@ def main() -> int:
     log = tempfile.NamedTemporaryFile(prefix="descent_load_test_", suffix=".log", delete=False)  # noqa: SIM115
     server = None
     try:
-        server, port = start_server(log)
+        server, port = start_server(log, options=dict(item.split("=", 1) for item in args.set))
         time.sleep(3)
         memory = {"before": rss_mb(server.pid)}
         # One session through every page: torch, pandas and altair imported, each page's caches started.
@@ -354,9 +249,9 @@ def main() -> int:
         time.sleep(SETTLE)
         memory[f"after {SETTLE:.0f} s"] = rss_mb(server.pid)
         if not args.quick:  # the server may keep left sessions for SESSION_TTL seconds
-            print(f"waiting for the session TTL ({SESSION_TTL:.0f} s) ...", flush=True)
-            time.sleep(max(0.0, left + SESSION_TTL + 10 - time.monotonic()))
-            memory[f"after {SESSION_TTL + 10:.0f} s"] = rss_mb(server.pid)
+            print(f"waiting {args.after:.0f} s (the session TTL is {SESSION_TTL:.0f} s) ...", flush=True)
+            time.sleep(max(0.0, left + args.after - time.monotonic()))
+            memory[f"after {args.after:.0f} s"] = rss_mb(server.pid)
         errors = report(args, stats, five, memory, log.name)
         if server.poll() is not None:
             print(f"ERROR: the server exited with {server.returncode} during the test")
