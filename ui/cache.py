@@ -24,3 +24,17 @@ def cached(function: F | None = None, *, max_entries: int = MAX_ENTRIES) -> F:
     hash_funcs = {"ui.data_controls.Data": _key_of}  # by name: data_controls itself uses `cached`
     decorate = st.cache_data(max_entries=max_entries, show_spinner=False, hash_funcs=hash_funcs)
     return decorate if function is None else decorate(function)
+
+
+def finished_spec(chart) -> dict:
+    """An Altair chart as the Vega-Lite dict st.vega_lite_chart draws, built once per input by a cached caller.
+
+    Why: building a composite and validating it in to_dict() was nearly all of a rerun's server CPU (bench/
+    rerun_cost.py: 1.7 s of an identical rerun of page 1 on a loaded machine); a cached dict costs a copy. No
+    validation here: tests/pagetools.py and the page tests check every spec as strict JSON. Altair's default theme
+    is off, as st.altair_chart turns it off (its width/height defaults are not the app's).
+    """
+    import altair as alt
+
+    with alt.theme.enable("none"):
+        return chart.to_dict(validate=False)

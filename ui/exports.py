@@ -26,7 +26,7 @@ def scene_link() -> str:
 
 
 def scene_exports(
-    spec: SceneSpec, charts: Sequence[alt.TopLevelMixin], *, formulas: Sequence[str], settings: Sequence[str]
+    spec: SceneSpec, charts: Sequence[alt.TopLevelMixin | dict], *, formulas: Sequence[str], settings: Sequence[str]
 ) -> None:
     """The expander "PyTorch code for this scene": the script (with a copy button), .py, .ipynb and .html downloads."""
     key = spec.lesson
@@ -45,7 +45,7 @@ def scene_exports(
         page.download_button(
             "⬇️ Download this scene as a web page",
             lambda: offline_page(
-                [chart.to_dict(validate=False) for chart in charts],
+                [chart if isinstance(chart, dict) else chart.to_dict(validate=False) for chart in charts],
                 title=spec.title,
                 formulas=list(formulas),
                 settings=list(settings),

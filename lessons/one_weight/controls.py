@@ -11,7 +11,7 @@ import streamlit as st
 import gd_core as gd
 from lessons import lesson
 from lessons.one_weight import charts
-from ui.cache import cached
+from ui.cache import cached, finished_spec
 from ui.numbers import lr_label, lr_ladder, minus, tex_number
 from ui.player import Follow
 from ui.text import plain
@@ -143,6 +143,13 @@ def run(text: str, lr: float, steps: int, start: float, device: str) -> Run:
         check=gd.derivative_check(frame, hand, param) if hand else None,
         device=trajectory.device,
     )
+
+
+@cached
+def chart_spec(text: str, lr: float, steps: int, start: float, device: str) -> dict:
+    """The page's chart for this run as a finished Vega-Lite dict (see ui.cache.finished_spec)."""
+    result = run(text, lr, steps, start, device)
+    return finished_spec(charts.one_weight_chart(result.frame, result.curve, result.param, minimum=result.minimum))
 
 
 # What the status line says in each regime of the tutorial's loss (factor = 1 − 18·lr, |factor| written a).

@@ -3,7 +3,6 @@
 import streamlit as st
 
 from export.scene import RunSpec, SceneSpec, SeedLoss, TypedLoss
-from lessons.one_weight import charts
 from lessons.one_weight import controls as c
 from ui import settings
 from ui.exports import scene_exports, scene_link
@@ -40,8 +39,8 @@ st.markdown("**The first step, with the numbers in:**")
 st.latex(c.update_latex(result.table, 0, lr, p, result.check is not None))
 
 player(c.LESSON.control("player"), follow=c.follow_the_player(result.table, lr, p, result.check is not None))
-chart = charts.one_weight_chart(result.frame, result.curve, p, minimum=result.minimum, value=0)
-st.altair_chart(chart)
+chart = c.chart_spec(text, lr, steps, start, s.device)
+st.vega_lite_chart(chart)
 st.caption(
     f"Drag **step** under the chart to walk through the run: the green tangent's slope is f′({p}ₖ), the orange "
     f"arrow is the step −lr·f′({p}ₖ), and the hollow circle is where it lands. Computed with torch on "
