@@ -6,7 +6,6 @@ restructure puts it) with five optimizer runs, the heaviest chart a page ships.
 
 from __future__ import annotations
 
-import importlib
 import re
 import time
 
@@ -19,21 +18,12 @@ from export.scene import RunSpec, SceneSpec, SeedLoss, Surface
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
-LINK = "https://descent.example/optimizers?w5_surface=Rosenbrock&step=0"
-
-
-def _kit(name: str):
-    """A chart-kit module: charts.<name> after the restructure, gd_core.charts.<name> before it."""
-    for package in ("charts", "gd_core.charts"):
-        try:
-            return importlib.import_module(f"{package}.{name}")
-        except ImportError:
-            continue
-    pytest.skip(f"no chart kit module {name!r}")
+LINK = "https://descent.example/optimizers?optimizers.surface=Rosenbrock&step=0"
 
 
 def one_weight_charts() -> list[dict]:
-    scalar = _kit("scalar")
+    from lessons.one_weight import charts as scalar
+
     problem = gd.seed_problem()
     frame = SceneSpec("one-weight", SeedLoss(), (RunSpec(lr=0.05),), (-4.0,), 20).frame()
     ranges = scalar.curve_ranges(scalar.step_windows(frame, "A", -1.0))
@@ -42,15 +32,17 @@ def one_weight_charts() -> list[dict]:
 
 
 def optimizer_charts() -> list[dict]:
-    kit = _kit("optimizers")
+    from lessons.optimizers import charts as kit
+    from lessons.optimizers import controls
+
     problem = gd.test_function("rosenbrock")
-    runs = tuple(RunSpec(name, kit.DEFAULT_LRS["rosenbrock"][name]) for name in gd.FIRST_ORDER)
+    runs = tuple(RunSpec(name, controls.DEFAULT_LRS["rosenbrock"][name]) for name in gd.FIRST_ORDER)
     frame = SceneSpec("optimizers", Surface("rosenbrock"), runs, (-1.5, 2.0), 300).frame()
     frames = {name: frame[frame["optimizer"] == name].drop(columns="optimizer") for name in gd.FIRST_ORDER}
     grid = gd.loss_surface(problem, problem.view, 60)
     chart = kit.optimizer_chart(
         grid,
-        kit.combine_runs(frames),
+        controls.combine_runs(frames),
         view=problem.view,
         minima=problem.minima,
         start=(-1.5, 2.0),
