@@ -8,6 +8,7 @@ from charts import line_fit as lf
 from export.scene import RunSpec, SceneSpec
 from lessons import lesson
 from lessons.minibatches import charts
+from lessons.minibatches.noise_floor import noise_floor_section
 from ui import data_controls as dc
 from ui import settings
 from ui.exports import scene_exports, scene_link
@@ -105,6 +106,7 @@ with noise:
         "minimum the full gradient shrinks but the batch noise does not, so minibatch descent keeps jittering "
         "around ★ unless the batch grows or the learning rate shrinks."
     )
+noise_floor_section(data, lr, s.seed, s.device)
 st.download_button(
     "Download every step of both runs (CSV)",
     dc.trajectory_csv(pd.concat([full.assign(method="full batch"), mini.assign(method="minibatch")])),
