@@ -122,3 +122,16 @@ def mode_caption(mode: str, optimizers: list[str], surface: str) -> str:
     text += f" Newton's method is the reference (lr = {NEWTON_LR:g} unless set by hand"
     text += ")." if shown else "; add it above)."
     return text + ((" " + NEWTON_NOTES[surface]) if surface in NEWTON_NOTES else "")
+
+
+@cached
+def run(surface: str, optimizer: str, lr: float, steps: int, x0: float, y0: float, device: str, schedule):
+    """controls.run with a learning-rate schedule (gd.Schedule, or None for the constant rate)."""
+    if schedule is None:
+        return c.run(surface, optimizer, lr, steps, x0, y0, device)
+    steps = steps if optimizer in gd.FIRST_ORDER else min(steps, c.SECOND_ORDER_STEPS)
+    problem = gd.test_function(surface)
+    trajectory = gd.descend(
+        problem, lr=lr, steps=steps, start=(x0, y0), optimizer=optimizer, device=device, schedule=schedule
+    )
+    return trajectory.frame, trajectory.summary
