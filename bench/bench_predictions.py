@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import gd_core as gd
 from lessons.learning_rate import controls as lr_controls
 from lessons.learning_rate import predictions
+from lessons.minibatches import noise_floor as nf
 from lessons.optimizers import race
 
 
@@ -40,6 +41,16 @@ def main() -> None:
     lrs = tuple(m / 6.852 for m in lr_controls.LINE_DEFAULTS)
     seconds = cpu(lambda: found(line, (0.0, 0.0), lrs, 1000, "cpu"), args.repeat)
     print(f"learning-rate predictions (line, 5 runs × 1000 steps): {seconds:.3f} CPU-s")
+    for n in (100, 5000):
+        data = gd.synthetic(n=n, slope=2.0, intercept=1.0, noise=1.0, seed=0)
+        problem = gd.LinearRegression(data.x, data.y)
+        lr = 0.5 * gd.critical_lr(problem)
+        sizes = nf.batch_sizes(n)
+
+        def floor(problem=problem, lr=lr, sizes=sizes):
+            return gd.sweep_batch_sizes(problem, sizes, lr=lr, steps=nf.STEPS, seeds=0, device="cpu")
+
+        print(f"noise floor, n = {n}, {len(sizes)} batch sizes × {nf.STEPS} steps: {cpu(floor, args.repeat):.3f} CPU-s")
     for surface in gd.TEST_FUNCTIONS:
         start = gd.test_function(surface).default_start
         per = {
