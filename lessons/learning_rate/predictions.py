@@ -34,12 +34,16 @@ class Predictions:
     kappa_centred: float | None  # κ after centring x (the line), None for the seed loss
 
 
+def above_floor(steps: pd.DataFrame) -> pd.DataFrame:
+    """The rows with a finite measured ratio whose distance is above RELATIVE_FLOOR·d₀ (below it: rounding)."""
+    first = steps.groupby("run")["distance"].transform("first")
+    return steps[np.isfinite(steps["measured"]) & (steps["distance"] > RELATIVE_FLOOR * first)]
+
+
 def measured_contraction(steps: pd.DataFrame) -> pd.DataFrame:
     """Per run: the geometric mean of the last LATE_STEPS ratios whose distance is above RELATIVE_FLOOR·d₀
     (NaN when the run lands on θ* at once), beside the predicted ρ of its base rate."""
-    first = steps.groupby("run")["distance"].transform("first")
-    usable = steps[np.isfinite(steps["measured"]) & (steps["distance"] > RELATIVE_FLOOR * first)]
-    late = usable.groupby("run").tail(LATE_STEPS)
+    late = above_floor(steps).groupby("run").tail(LATE_STEPS)
     measured = np.exp(np.log(late["measured"]).groupby(late["run"]).mean())
     runs = steps.groupby("run", as_index=False).agg(lr=("lr", "first"), predicted=("predicted", "last"))
     runs["measured"] = runs["run"].map(measured)
@@ -96,11 +100,14 @@ def prediction_section(found: Predictions, table: pd.DataFrame, steps: int) -> N
     """The measured-against-predicted chart, and for the line the eigen-path chart and the centring sentence."""
     stride = thinning_stride(steps)
     labels = dict(zip(table["lr"], pc.run_labels(table), strict=True))
-    st.altair_chart(pc.contraction_chart(thin(found.steps, stride), labels, step_slider(steps, stride=stride), steps))
+    st.altair_chart(
+        pc.contraction_chart(thin(above_floor(found.steps), stride), labels, step_slider(steps, stride=stride), steps)
+    )
     st.caption(
         "Each run's measured ratio of distances to θ* per step (dots), and the ratio the Hessian predicts, "
         "max over its eigenvalues of |1 − lr·λ| (dashed, same colour). Where the two directions contract at "
-        "different rates the slower one takes over, and the measured ratio settles on the prediction."
+        "different rates the slower one takes over, and the measured ratio settles on the prediction (ratios are "
+        "left out once a run is within a billionth of its first distance: there rounding, not descent, sets them)."
     )
     if found.eigen is None:
         return
