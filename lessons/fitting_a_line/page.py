@@ -8,6 +8,7 @@ from export.scene import RunSpec, SceneSpec
 from lessons import lesson
 from lessons.fitting_a_line import charts
 from ui import data_controls as dc
+from ui import schedule as sc
 from ui import settings
 from ui.exports import scene_exports, scene_link
 from ui.player import player
@@ -32,6 +33,7 @@ with descent_column.container(border=True):
     st.markdown("**Descent**")
     lr = dc.lr_control(LESSON.control("lr"), dc.critical_lr(data, s.device))
     steps = remembered(st.slider, "Steps", key=LESSON.control("steps"), default=100, min_value=1, max_value=1000)
+    schedule = sc.schedule_for(sc.schedule_control(LESSON.control("schedule")), steps)
     left, right = st.columns(2)
     start = {"min_value": -1000.0, "max_value": 1000.0, "step": 0.5, "format": "%g"}
     w0 = remembered(left.number_input, "Start slope w₀", key=LESSON.control("w0"), default=0.0, **start)
@@ -53,7 +55,9 @@ for column, formula in zip((loss_column, loss_column, grad_column, grad_column),
     column.latex(formula)
 
 try:
-    frame, summary = dc.descent(data, lr=lr, steps=steps, start=(w0, b0), device=s.device)
+    frame, summary = sc.descent(
+        data, lr=lr, steps=steps, start=(w0, b0), device=s.device, schedule=sc.scheduled(schedule)
+    )
 except ValueError as error:
     dc.show_error(error)
     st.stop()
@@ -64,6 +68,7 @@ names = data.dataset.x_name, data.dataset.y_name
 player(LESSON.control("player"))
 chart = charts.fit_chart(data.frame, frame, surface, best.optimum, min_loss, *names)
 st.altair_chart(chart)
+sc.schedule_panel(schedule, frame, steps)
 st.caption(
     f"Drag **step** under the chart to replay the descent ({data.label}). Dashed black: the least-squares line, "
     "the best any step can reach. The surface is shaded by MSE on a log scale (lighter is lower)."

@@ -7,6 +7,7 @@ from charts.kit import step_slider, thin, thinning_stride
 from export.scene import RunSpec, SceneSpec, SeedLoss, SyntheticLine
 from lessons.learning_rate import charts
 from lessons.learning_rate import controls as c
+from lessons.learning_rate import predictions as p
 from ui import settings
 from ui.exports import scene_exports, scene_link
 from ui.player import player
@@ -111,10 +112,11 @@ if not chosen:
 chosen_lrs = tuple(sorted(choice * unit for choice in chosen))
 try:
     frame, summary = c.sweep(choice, start, chosen_lrs, steps, s.device, True)
+    found = p.predictions(choice, start, chosen_lrs, steps, s.device)
 except ValueError as error:
     st.error(f"The runs failed: {error}")
     st.stop()
-table = c.run_table(summary, L, quadratic)
+table = p.with_contraction(c.run_table(summary, L, quadratic), found)
 stride = thinning_stride(steps)
 index = param_names.index(param)
 chart = charts.trajectory_chart(
@@ -138,6 +140,7 @@ st.dataframe(
     table[
         ["lr", "lr_times_L", "factor_1_minus_lr_L", "regime", "outcome", "final_loss"]
         + (["excess_loss"] if quadratic.min_loss > charts.ZERO_LOSS else [])
+        + p.TABLE_COLUMNS
     ],
     hide_index=True,
     column_config={
@@ -146,11 +149,15 @@ st.dataframe(
         "factor_1_minus_lr_L": st.column_config.NumberColumn("1 − lr·L", format="%.4g"),
         "final_loss": st.column_config.NumberColumn("last loss", format="%.4g"),
         "excess_loss": st.column_config.NumberColumn("last loss − minimum", format="%.3e"),
+        **p.COLUMN_CONFIG,
     },
 )
 st.download_button(
     "Download these runs, every step (CSV)", frame.to_csv(index=False), "lr_runs.csv", key=key("runs_csv")
 )
+st.subheader("3 · Predicted against measured")
+p.curvature_metrics(found)
+p.prediction_section(found, table, steps)
 
 problem = SeedLoss() if kind == "seed" else SyntheticLine(choice.n, choice.slope, 1.0, choice.noise, 0, choice.seed)
 spec = SceneSpec("learning-rate", problem, tuple(RunSpec(lr=lr) for lr in chosen_lrs), start, steps, scene_link())

@@ -8,7 +8,9 @@ from charts import line_fit as lf
 from export.scene import RunSpec, SceneSpec
 from lessons import lesson
 from lessons.minibatches import charts
+from lessons.minibatches.noise_floor import noise_floor_section
 from ui import data_controls as dc
+from ui import schedule as sc
 from ui import settings
 from ui.exports import scene_exports, scene_link
 from ui.player import player
@@ -40,6 +42,7 @@ with descent_column.container(border=True):
         left.number_input, "Batch size B", key=LESSON.control("batch"), default=10, min_value=1, max_value=1_000_000
     )
     epochs = remembered(right.slider, "Epochs", key=LESSON.control("epochs"), default=5, min_value=1, max_value=50)
+    schedule_kind = sc.schedule_control(LESSON.control("schedule"))
     if data is not None and batch_size > data.dataset.n:
         st.caption(f"ℹ️ B = {batch_size:,} is more than the {data.dataset.n:,} points: using B = n (full batch).")
         batch_size = data.dataset.n
@@ -56,9 +59,12 @@ if steps > limit:
     steps = limit if limit < per_epoch else limit - limit % per_epoch
     epochs = steps / per_epoch
     st.warning(f"That many steps would be slow here: running {steps:,} steps ({epochs:.3g} epochs) instead.")
+schedule = sc.schedule_for(schedule_kind, steps)
 try:
-    full, full_summary = dc.descent(data, lr=lr, steps=steps, device=s.device)
-    mini, mini_summary = dc.descent(data, lr=lr, steps=steps, batch_size=batch_size, seed=s.seed, device=s.device)
+    full, full_summary = sc.descent(data, lr=lr, steps=steps, device=s.device, schedule=sc.scheduled(schedule))
+    mini, mini_summary = sc.descent(
+        data, lr=lr, steps=steps, batch_size=batch_size, seed=s.seed, device=s.device, schedule=sc.scheduled(schedule)
+    )
 except ValueError as error:
     dc.show_error(error)
     st.stop()
@@ -70,6 +76,7 @@ names = data.dataset.x_name, data.dataset.y_name
 chart = charts.minibatch_chart(data.frame, full, mini, membership, surface, best.optimum, best.min_loss, lr, *names)
 player(LESSON.control("player"))
 st.altair_chart(chart)
+sc.schedule_panel(schedule, mini, steps)
 st.caption(
     f"Drag **step** under the chart ({data.label}). Blue: full-batch descent; vermilion: minibatch descent with "
     f"B = {batch_size:,}, both with lr = {lr:g} and the same {steps:,} steps from (0, 0). Lower right: the step each "
@@ -105,6 +112,7 @@ with noise:
         "minimum the full gradient shrinks but the batch noise does not, so minibatch descent keeps jittering "
         "around ★ unless the batch grows or the learning rate shrinks."
     )
+noise_floor_section(data, lr, s.seed, s.device)
 st.download_button(
     "Download every step of both runs (CSV)",
     dc.trajectory_csv(pd.concat([full.assign(method="full batch"), mini.assign(method="minibatch")])),

@@ -4,8 +4,9 @@ import streamlit as st
 
 import gd_core as gd
 from export.scene import RunSpec, SceneSpec, Surface
-from lessons.optimizers import charts
+from lessons.optimizers import charts, race
 from lessons.optimizers import controls as c
+from ui import schedule as sc
 from ui import settings
 from ui.exports import scene_exports, scene_link
 from ui.player import player
@@ -34,6 +35,8 @@ optimizers = bound(
     default=list(gd.FIRST_ORDER),
     format_func=gd.OPTIMIZER_LABELS.get,
 )
+mode = race.mode_control(key)
+schedule = sc.schedule_for(sc.schedule_control(key("schedule")), steps)
 problem = gd.test_function(surface)
 (xlo, xhi), (ylo, yhi) = problem.view
 x_key, y_key = key(f"x0_{surface}"), key(f"y0_{surface}")
@@ -56,11 +59,14 @@ with right, st.expander("Learning rates", expanded=False):
         lrs[name] = bound(
             st.select_slider, gd.OPTIMIZER_LABELS[name], key=lr_key, options=c.LR_CHOICES, format_func="{:g}".format
         )
+lrs = race.race_lrs(mode, lrs, surface, steps, (x0, y0), s.device, key)
 
 frames, summaries = {}, {}
 for name in optimizers:
     try:
-        frames[name], summaries[name] = c.run(surface, name, lrs[name], steps, x0, y0, s.device)
+        frames[name], summaries[name] = race.run(
+            surface, name, lrs[name], steps, x0, y0, s.device, sc.scheduled(schedule)
+        )
     except ValueError as error:
         st.error(f"{gd.OPTIMIZER_LABELS[name]}: {error}")
 
@@ -87,6 +93,8 @@ chart = charts.optimizer_chart(
 )
 player(key("player"))
 st.altair_chart(chart, key=map_key, on_select=use_clicked_start, selection_mode=charts.PICK)
+st.caption(race.mode_caption(mode, optimizers, surface))
+sc.schedule_panel(schedule, c.combine_runs(frames), steps, by="optimizer")
 if optimizers:  # the learning rates of the race, on screen (the sliders sit in an expander)
     st.caption("Learning rates: " + " · ".join(f"{gd.OPTIMIZER_LABELS[name]} {lrs[name]:g}" for name in optimizers))
     if any(name not in gd.FIRST_ORDER for name in optimizers) and steps > c.SECOND_ORDER_STEPS:

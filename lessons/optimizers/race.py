@@ -1,0 +1,137 @@
+"""The optimizer race's mode: each at its own best lr for this step budget, all at one shared lr, or by hand.
+
+"Best" runs one batched gd.sweep per first-order optimizer over the page's lr ladder (a coarse pass over every
+third rate, then the rates around the best) and keeps the rate with the lowest final loss, or the smallest one
+that gets below TARGET_LOSS. Newton's method keeps lr = 1 (the pure Newton step θ − H⁻¹∇f): it is the reference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+import gd_core as gd
+from lessons.optimizers import controls as c
+from ui.cache import cached
+from ui.widgets import bound
+
+MODES = {
+    "hand": "set by hand",
+    "best": "each at its own best lr for this step budget",
+    "shared": "all at one shared lr",
+}
+TARGET_LOSS = 1e-6  # a run below this loss has arrived: the smallest such rate wins (less overshoot)
+COARSE = 3  # the first pass tries every COARSE-th rate of the ladder, the second the rates around the best
+NEWTON_LR = 1.0
+NEWTON_NOTES = {
+    "ill_conditioned": "On this quadratic bowl Newton's method lands on the minimum in one step, whatever κ is: "
+    "it divides each direction's step by that direction's curvature.",
+    "saddle": "On the saddle Newton's method heads straight for the saddle point (0, 0) and stops there: it "
+    "looks for ∇f = 0, and H⁻¹ flips the downhill direction of negative curvature into an uphill one.",
+}
+
+
+@dataclass(frozen=True)
+class Tuned:
+    """One optimizer's best rate on a surface for a step budget, with its final loss."""
+
+    optimizer: str
+    lr: float
+    final_loss: float
+    tried: int
+
+
+def _pick(summary: pd.DataFrame) -> pd.Series:
+    """The smallest rate below TARGET_LOSS, else the lowest final loss; runs that diverged only if all did."""
+    finished = summary[summary["diverged_at"].isna()]
+    pool = finished if len(finished) else summary
+    arrived = pool[pool["final_loss"] < TARGET_LOSS]
+    return arrived.sort_values("lr").iloc[0] if len(arrived) else pool.loc[pool["final_loss"].idxmin()]
+
+
+@cached
+def tune(surface: str, optimizer: str, steps: int, x0: float, y0: float, device: str) -> Tuned:
+    """The best rate of c.LR_CHOICES for `optimizer` from (x0, y0) in `steps` steps (two batched gd.sweep calls)."""
+    problem, ladder = gd.test_function(surface), list(c.LR_CHOICES)
+
+    def best_of(lrs: list[float]) -> pd.Series:
+        return _pick(
+            gd.sweep(problem, lrs=lrs, steps=steps, start=(x0, y0), optimizer=optimizer, device=device).summary
+        )
+
+    coarse = ladder[::COARSE]
+    where = ladder.index(float(best_of(coarse)["lr"]))
+    fine = ladder[max(where - COARSE + 1, 0) : where + COARSE]
+    row = best_of(fine)
+    return Tuned(optimizer, float(row["lr"]), float(row["final_loss"]), len(coarse) + len(fine))
+
+
+def mode_control(key) -> str:
+    """The race-mode radio (URL key optimizers.race)."""
+    return bound(st.radio, "Race", key=key("race"), options=list(MODES), format_func=MODES.get, horizontal=True)
+
+
+def race_lrs(
+    mode: str, by_hand: Mapping[str, float], surface: str, steps: int, start: tuple[float, float], device: str, key
+) -> dict[str, float]:
+    """The rate each optimizer races at in `mode` (drawing the shared-lr slider, or the tuned-rates table)."""
+    if mode == "hand":
+        return dict(by_hand)
+    if mode == "shared":
+        shared = bound(
+            st.select_slider,
+            "Shared learning rate",
+            key=key(f"shared_lr_{surface}"),
+            options=c.LR_CHOICES,
+            value=c.DEFAULT_LRS[surface]["gd"],
+            format_func="{:g}".format,
+        )
+        return {name: (NEWTON_LR if name not in gd.FIRST_ORDER else float(shared)) for name in by_hand}
+    tuned = [tune(surface, name, steps, *start, device) for name in gd.FIRST_ORDER]
+    table = pd.DataFrame(
+        {
+            "optimizer": [gd.OPTIMIZER_LABELS[t.optimizer] for t in tuned],
+            "best lr": [t.lr for t in tuned],
+            f"final loss after {steps} steps": [t.final_loss for t in tuned],
+        }
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        column_config={
+            "best lr": st.column_config.NumberColumn(format="%g"),
+            f"final loss after {steps} steps": st.column_config.NumberColumn(format="%.4g"),
+        },
+    )
+    st.caption(
+        f"Each first-order optimizer's rate from the {len(c.LR_CHOICES)}-rate ladder: the lowest final loss after "
+        f"{steps} steps from this start, or the smallest rate below {TARGET_LOSS:g} ({tuned[0].tried} rates tried "
+        "per optimizer, each set as one batched sweep)."
+    )
+    rates = {t.optimizer: t.lr for t in tuned}
+    return {name: rates.get(name, NEWTON_LR) for name in by_hand}
+
+
+def mode_caption(mode: str, optimizers: list[str], surface: str) -> str:
+    """What the page says about the race: its mode, and Newton's method as the reference where it is shown."""
+    text = f"Race mode: **{MODES[mode]}**."
+    shown = any(name not in gd.FIRST_ORDER for name in optimizers)
+    text += f" Newton's method is the reference (lr = {NEWTON_LR:g} unless set by hand"
+    text += ")." if shown else "; add it above)."
+    return text + ((" " + NEWTON_NOTES[surface]) if surface in NEWTON_NOTES else "")
+
+
+@cached
+def run(surface: str, optimizer: str, lr: float, steps: int, x0: float, y0: float, device: str, schedule):
+    """controls.run with a learning-rate schedule (gd.Schedule, or None for the constant rate)."""
+    if schedule is None:
+        return c.run(surface, optimizer, lr, steps, x0, y0, device)
+    steps = steps if optimizer in gd.FIRST_ORDER else min(steps, c.SECOND_ORDER_STEPS)
+    problem = gd.test_function(surface)
+    trajectory = gd.descend(
+        problem, lr=lr, steps=steps, start=(x0, y0), optimizer=optimizer, device=device, schedule=schedule
+    )
+    return trajectory.frame, trajectory.summary

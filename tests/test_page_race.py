@@ -1,0 +1,67 @@
+"""Issue 14 on the optimizers page: the race modes, the tuned rates, and Newton's method as the reference."""
+
+import numpy as np
+import pytest
+from pagetools import assert_charts_clean, assert_no_exception, run_page
+
+import gd_core as gd
+from lessons.optimizers import controls, race
+
+PAGE = "lessons/optimizers/page.py"
+STEPS = 100  # a short budget keeps the tuning sweeps quick
+
+
+def race_page(mode: str, surface: str = "ill_conditioned"):
+    at = run_page(PAGE)
+    at.selectbox(key="optimizers.surface").set_value(surface)
+    at.slider(key="optimizers.steps").set_value(STEPS)
+    at.radio(key="optimizers.race").set_value(mode).run()
+    assert_no_exception(at)
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def captions(at) -> list[str]:
+    return [c.value for c in at.caption]
+
+
+def test_default_race_says_it_is_set_by_hand():
+    at = run_page(PAGE)
+    assert_no_exception(at)
+    assert any("Race mode: **set by hand**" in text for text in captions(at))
+
+
+def test_best_mode_rates_are_gd_cores_best_on_the_ladder_and_drive_the_race():
+    at = race_page("best")
+    assert_charts_clean(at, 1)
+    table = next(d.value for d in at.dataframe if "best lr" in d.value.columns)
+    start = gd.test_function("ill_conditioned").default_start
+    ladder = list(controls.LR_CHOICES)
+    for label, lr, shown_loss in table.itertuples(index=False):
+        name = next(k for k, v in gd.OPTIMIZER_LABELS.items() if v == label)
+        summary = gd.sweep(gd.test_function("ill_conditioned"), lrs=ladder, steps=STEPS, start=start, optimizer=name)
+        summary = summary.summary
+        own = summary.loc[np.isclose(summary["lr"], lr), "final_loss"].iloc[0]
+        assert shown_loss == pytest.approx(own, rel=1e-9, abs=1e-300)  # the table's loss is gd_core's at that lr
+        finished = summary[summary["diverged_at"].isna()]
+        coarse = finished[finished["lr"].isin(ladder[:: race.COARSE])]
+        assert own < race.TARGET_LOSS or own <= coarse["final_loss"].min()  # no coarse rate does better
+    used = next(text for text in captions(at) if text.startswith("Learning rates: "))
+    assert f"{gd.OPTIMIZER_LABELS['gd']} {table['best lr'].iloc[0]:g}" in used
+
+
+def test_shared_mode_races_every_first_order_optimizer_at_the_slider_rate():
+    at = race_page("shared")
+    at.select_slider(key="optimizers.shared_lr_ill_conditioned").set_value(0.02).run()
+    used = next(text for text in captions(at) if text.startswith("Learning rates: "))
+    assert used.count(" 0.02") == len(gd.FIRST_ORDER)
+    assert any("all at one shared lr" in text for text in captions(at))
+
+
+@pytest.mark.parametrize("surface", ["ill_conditioned", "saddle"])
+def test_newton_reference_caption_matches_one_newton_step(surface):
+    problem = gd.test_function(surface)
+    frame = gd.descend(problem, lr=race.NEWTON_LR, steps=1, start=problem.default_start, optimizer="newton").frame
+    np.testing.assert_allclose(frame[["x", "y"]].iloc[-1], (0.0, 0.0), atol=1e-12)  # the minimum / the saddle point
+    at = race_page("hand", surface)
+    assert any(race.NEWTON_NOTES[surface] in text for text in captions(at))
