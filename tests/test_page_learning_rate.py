@@ -8,7 +8,7 @@ import pytest
 from pagetools import assert_charts_clean, assert_no_exception, charts, run_page
 
 import gd_core as gd
-from charts.kit import step_slider, strict_spec, thin, thinning_stride
+from charts.kit import strict_spec, thin, thinning_stride
 from lessons.learning_rate import charts as rates
 from lessons.learning_rate import controls
 
@@ -136,7 +136,8 @@ def test_charts_stay_clean_for_every_lr_from_1e_minus_4_to_10(kind):
         hessian=hessian,
         min_loss=minimum,
         window=rates.param_window(optimum, start, len(names) - 1),
-        step=step_slider(1000, stride=stride),
+        steps=1000,
+        stride=stride,
     )
     json.dumps(strict_spec(chart), allow_nan=False)
 

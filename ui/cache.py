@@ -38,3 +38,17 @@ def finished_spec(chart) -> dict:
 
     with alt.theme.enable("none"):
         return chart.to_dict(validate=False)
+
+
+def chart_spec(builder: Callable, *args, **kwargs) -> dict:
+    """builder(*args, **kwargs) (an Altair chart builder of a lesson) as a finished Vega-Lite dict, cached by its
+    arguments (data frames hash by content): a rerun whose chart did not change builds nothing."""
+    return _spec_of(f"{builder.__module__}:{builder.__qualname__}", args, kwargs)
+
+
+@cached(max_entries=64)
+def _spec_of(builder: str, args: tuple, kwargs: dict) -> dict:
+    import importlib
+
+    module, name = builder.split(":")
+    return finished_spec(getattr(importlib.import_module(module), name)(*args, **kwargs))

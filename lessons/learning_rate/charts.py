@@ -8,7 +8,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from charts.kit import GREEN, LOSS_FLOOR, ORANGE, PALETTE, VERMILION, YELLOW, finite_rows, with_params
+from charts.kit import GREEN, LOSS_FLOOR, ORANGE, PALETTE, VERMILION, YELLOW, finite_rows, step_slider, with_params
 from gd_core.stability import excess_loss
 from ui.numbers import lr_label
 
@@ -185,13 +185,16 @@ def trajectory_chart(
     hessian,
     min_loss: float,
     window: tuple[float, float],
-    step: alt.Parameter,
+    steps: int,
+    stride: int,
     width=340,
     height=300,
 ) -> alt.HConcatChart:
-    """Loss above its minimum (log) and one parameter against step for each chosen lr; `step` filters both
-    in the browser. Diverged runs end in a red cross at their last finite point (clamped into the window).
+    """Loss above its minimum (log) and one parameter against step for each chosen lr, on one step slider (every
+    `stride`-th of `steps`) that filters both in the browser. Diverged runs end in a red cross at their last finite
+    point (clamped into the window).
     """
+    step = step_slider(steps, stride=stride)
     labels = dict(zip(table["lr"], run_labels(table), strict=True))
     best = optimum[names.index(param)]
     data = frame[["run", "lr", "step", "loss", param]].copy()

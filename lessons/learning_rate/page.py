@@ -3,12 +3,13 @@
 import streamlit as st
 
 import gd_core as gd
-from charts.kit import step_slider, thin, thinning_stride
+from charts.kit import thin, thinning_stride
 from export.scene import RunSpec, SceneSpec, SeedLoss, SyntheticLine
 from lessons.learning_rate import charts
 from lessons.learning_rate import controls as c
 from lessons.learning_rate import predictions as p
 from ui import settings
+from ui.cache import chart_spec
 from ui.exports import scene_exports, scene_link
 from ui.player import player
 from ui.practice import practice_section
@@ -74,7 +75,7 @@ lrs = c.sweep_lrs(critical, low, high, count)
 try:
     _, summary = c.sweep(choice, start, tuple(lrs.tolist()), steps, s.device, False)
     table = c.run_table(summary, L, quadratic)
-    st.altair_chart(charts.sweep_chart(table, L, (lrs[0], lrs[-1]), steps, quadratic.min_loss))
+    st.vega_lite_chart(chart_spec(charts.sweep_chart, table, L, (lrs[0], lrs[-1]), steps, quadratic.min_loss))
     n_diverged = int(table["diverged_at"].notna().sum())
     st.caption(
         f"{count} runs from lr = {lrs[0]:.4g} to {lrs[-1]:.4g}, computed together in one batched sweep on "
@@ -119,7 +120,8 @@ except ValueError as error:
 table = p.with_contraction(c.run_table(summary, L, quadratic), found)
 stride = thinning_stride(steps)
 index = param_names.index(param)
-chart = charts.trajectory_chart(
+chart = chart_spec(
+    charts.trajectory_chart,
     thin(frame, stride),
     table,
     param,
@@ -128,10 +130,11 @@ chart = charts.trajectory_chart(
     hessian=quadratic.hessian,
     min_loss=quadratic.min_loss,
     window=charts.param_window(quadratic.optimum, start, index),
-    step=step_slider(steps, stride=stride),
+    steps=steps,
+    stride=stride,
 )
 player(key("player"))
-st.altair_chart(chart)
+st.vega_lite_chart(chart)
 st.caption(
     "Drag the **step** slider under the chart to replay the runs (no recomputation). The dashed line marks the "
     f"minimum {param}* = {quadratic.optimum[index]:.4g}; runs that leave the window are cut at its edge."

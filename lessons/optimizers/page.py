@@ -8,6 +8,7 @@ from lessons.optimizers import charts, race
 from lessons.optimizers import controls as c
 from ui import schedule as sc
 from ui import settings
+from ui.cache import chart_spec
 from ui.exports import scene_exports, scene_link
 from ui.player import player
 from ui.practice import practice_section
@@ -82,7 +83,8 @@ def use_clicked_start(map_key: str = map_key, x_key: str = x_key, y_key: str = y
         st.session_state[clicks] += 1
 
 
-chart = charts.optimizer_chart(
+chart = chart_spec(
+    charts.optimizer_chart,
     c.surface_grid(surface, s.device),
     c.combine_runs(frames),
     view=problem.view,
@@ -92,7 +94,7 @@ chart = charts.optimizer_chart(
     optimizers=list(frames),
 )
 player(key("player"))
-st.altair_chart(chart, key=map_key, on_select=use_clicked_start, selection_mode=charts.PICK)
+st.vega_lite_chart(chart, key=map_key, on_select=use_clicked_start, selection_mode=charts.PICK)
 st.caption(race.mode_caption(mode, optimizers, surface))
 sc.schedule_panel(schedule, c.combine_runs(frames), steps, by="optimizer")
 if optimizers:  # the learning rates of the race, on screen (the sliders sit in an expander)
