@@ -5,11 +5,12 @@ run = gd.descend(gd.seed_problem(), lr=0.05, steps=20, start=-4)
 run.frame        # one row per step: step, A, loss, grad_A
 """
 
+from gd_core.budget import Budget, BudgetError
 from gd_core.data import DataError, Dataset, dataset_from_frame, load_csv, numeric_columns, read_csv, synthetic
 from gd_core.descent import MAX_STEPS, Trajectory, descend, sweep
 from gd_core.device import DEVICE_CHOICES, ResolvedDevice, available_devices, resolve_device
 from gd_core.expr import Expression, ExpressionError, parse_expression
-from gd_core.minibatch import batch_membership, gradient_noise, points_read, steps_per_epoch
+from gd_core.minibatch import batch_membership, batch_membership_of, gradient_noise, points_read, steps_per_epoch
 from gd_core.optimizers import OPTIMIZER_LABELS, OPTIMIZERS, Optimizer, get_optimizer
 from gd_core.problems import (
     TEST_FUNCTIONS,
@@ -21,6 +22,7 @@ from gd_core.problems import (
     seed_problem,
     test_function,
 )
+from gd_core.scaling import Scale, Standardised, standardise
 from gd_core.stability import (
     REGIMES,
     Quadratic,
@@ -43,6 +45,8 @@ __all__ = [
     "OPTIMIZER_LABELS",
     "REGIMES",
     "TEST_FUNCTIONS",
+    "Budget",
+    "BudgetError",
     "DataError",
     "Dataset",
     "Expression",
@@ -54,10 +58,13 @@ __all__ = [
     "Quadratic",
     "ResolvedDevice",
     "ScalarProblem",
+    "Scale",
+    "Standardised",
     "SurfaceProblem",
     "Trajectory",
     "available_devices",
     "batch_membership",
+    "batch_membership_of",
     "contraction",
     "critical_lr",
     "dataset_from_frame",
@@ -80,6 +87,7 @@ __all__ = [
     "regime_table",
     "resolve_device",
     "seed_problem",
+    "standardise",
     "steps_per_epoch",
     "sweep",
     "synthetic",

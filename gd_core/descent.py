@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from gd_core.budget import Budget, check_descent
 from gd_core.device import ResolvedDevice, resolve_device
 from gd_core.minibatch import batch_moments
 from gd_core.optimizers import Optimizer, get_optimizer
@@ -60,13 +61,15 @@ def descend(
     batch_size: int | None = None,
     seed: int = 0,
     device: str = "auto",
+    budget: Budget | None = None,
 ) -> Trajectory:
     """One run of `steps` updates from `start` with learning rate `lr` (a sweep of one learning rate).
 
     problem: any gd_core problem (seed_problem(), ScalarProblem.from_expression, LinearRegression, test_function).
     start: one value per parameter (problem.param_names). optimizer: an id of gd_core.optimizers.REGISTRY.
     batch_size: for data problems, the points per step (None or ≥ n: the full batch); seed: the shuffles' seed.
-    device: "auto" | "cpu" | "cuda" | "mps" (see resolve_device).
+    device: "auto" | "cpu" | "cuda" | "mps" (see resolve_device). budget: the work allowed (gd_core.budget.DEFAULT
+    if None); a request over it raises BudgetError before any work.
     """
     return sweep(
         problem,
@@ -77,6 +80,7 @@ def descend(
         batch_size=batch_size,
         seed=seed,
         device=device,
+        budget=budget,
     )
 
 
@@ -134,6 +138,7 @@ def sweep(
     batch_size: int | None = None,
     seed: int = 0,
     device: str = "auto",
+    budget: Budget | None = None,
 ) -> Trajectory:
     """One run per learning rate in `lrs`, all advancing together as one batched tensor computation.
 
@@ -143,6 +148,11 @@ def sweep(
     non-finite or exploding step (summary.diverged_at, <NA> for a run that did not diverge).
     """
     request = _validate(problem, lrs, steps, start, optimizer, batch_size)
+    moment = isinstance(problem, MomentProblem)
+    torch_steps = not moment or request.optimizer.torch_class is not None  # torch.optim / autograd, not the fast path
+    n = problem.n if moment else 0
+    check_descent(budget, steps=request.steps, runs=len(request.lrs), n=n, batch_size=request.batch_size,
+                  torch_steps=torch_steps)  # fmt: skip
     resolved: ResolvedDevice = resolve_device(device)
     dev, dtype = resolved.device, resolved.dtype
     problem = problem.to(dev, dtype)
