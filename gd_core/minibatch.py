@@ -84,7 +84,7 @@ def batch_membership_of(n: int, batch_size: int, steps: int, seed: int, points, 
     Point i is in the batch of step e·⌈n/B⌉ + ⌊pos_e(i)/B⌋ of epoch e, pos_e the inverse of its permutation.
     """
     batch_size = min(max(int(batch_size), 1), n)
-    points = torch.as_tensor(np.asarray(points, dtype=np.int64))
+    points = torch.from_numpy(np.array(points, dtype=np.int64))
     per_epoch = steps_per_epoch(n, batch_size)
     epochs = math.ceil(max(steps, 0) / per_epoch)
     wanted = None if only_steps is None else torch.as_tensor(np.unique(np.asarray(only_steps, dtype=np.int64)))

@@ -147,3 +147,19 @@ def test_unusable_upload_shows_the_error_and_no_chart():
     assert_no_exception(at)
     assert any("two numeric columns" in e.value for e in at.error)
     assert not charts(at)
+
+
+def test_a_file_uploaded_on_page_two_carries_over_to_page_three():
+    from pagetools import ROOT, TIMEOUT
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    at.switch_page("lessons/fitting_a_line/page.py").run()
+    at.radio(key="data.source").set_value("Upload CSV").run()
+    text = "name,area,price\n" + "".join(f"s{i},{50 + i},{1000 + 20 * i + (i % 7) * 5}\n" for i in range(100))
+    at.file_uploader(key="data.upload").set_value(("houses.csv", text.encode(), "text/csv")).run()
+    at.switch_page("lessons/minibatches/page.py").run()
+    at.run()  # AppTest's first run after a switch still shows the old page's tree
+    assert_no_exception(at)
+    assert not at.error
+    assert [at.selectbox(key="data.x_col").value, at.selectbox(key="data.y_col").value] == ["area", "price"]
+    assert any("houses" in c.value for c in at.caption)

@@ -46,6 +46,13 @@ loss_column.latex(
 )
 grad_column.latex(r"\frac{\partial\,\mathrm{MSE}}{\partial w} = \frac{2}{n}\sum_{i=1}^{n}(w\,x_i + b - y_i)\,x_i")
 grad_column.latex(r"\frac{\partial\,\mathrm{MSE}}{\partial b} = \frac{2}{n}\sum_{i=1}^{n}(w\,x_i + b - y_i)")
+if data.scale is not None:  # standardised: the fit is on z-scores, the line reported in the file's units
+    z = data.scale
+    st.latex(
+        rf"x_i \leftarrow \frac{{x_i - {z.mean_x:.4g}}}{{{z.std_x:.4g}}},\quad "
+        rf"y_i \leftarrow \frac{{y_i - {z.mean_y:.4g}}}{{{z.std_y:.4g}}};\qquad "
+        r"y = \underbrace{w\,\tfrac{s_y}{s_x}}_{W}\,x + \underbrace{\bar y + s_y b - W \bar x}_{B}"
+    )
 
 try:
     frame, summary = dc.descent(data, lr=lr, steps=steps, start=(w0, b0), device=s.device)
@@ -85,6 +92,13 @@ results = pd.DataFrame(
         "MSE": [final["loss"], min_loss],
     }
 )
+if data.scale is not None:
+    for label, (w, b, loss) in (
+        ("gradient descent, in the file's units", (final["w"], final["b"], final["loss"])),
+        ("least squares, in the file's units", (w_star, b_star, min_loss)),
+    ):
+        slope, bias = data.scale.to_original(w, b)
+        results.loc[len(results)] = [label, slope, bias, data.scale.loss_to_original(loss)]
 number = st.column_config.NumberColumn(format="%.6f")
 st.dataframe(results, hide_index=True, column_config={"slope w": number, "bias b": number, "MSE": number})
 st.download_button(
