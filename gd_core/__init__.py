@@ -5,6 +5,7 @@ run = gd.descend(gd.seed_problem(), lr=0.05, steps=20, start=-4)
 run.frame        # one row per step: step, A, loss, grad_A
 """
 
+from gd_core.budget import Budget, BudgetError
 from gd_core.curvature import (
     Centring,
     Curvature,
@@ -18,7 +19,7 @@ from gd_core.data import DataError, Dataset, dataset_from_frame, load_csv, numer
 from gd_core.descent import MAX_STEPS, Trajectory, descend, sweep
 from gd_core.device import DEVICE_CHOICES, ResolvedDevice, available_devices, resolve_device
 from gd_core.expr import Expression, ExpressionError, parse_expression
-from gd_core.minibatch import batch_membership, gradient_noise, points_read, steps_per_epoch
+from gd_core.minibatch import batch_membership, batch_membership_of, gradient_noise, points_read, steps_per_epoch
 from gd_core.noise import BatchSweep, predicted_floor, predicted_floor_slope, sweep_batch_sizes
 from gd_core.optimizers import FIRST_ORDER, OPTIMIZER_LABELS, OPTIMIZERS, Optimizer, get_optimizer
 from gd_core.problems import (
@@ -31,6 +32,7 @@ from gd_core.problems import (
     seed_problem,
     test_function,
 )
+from gd_core.scaling import Scale, Standardised, standardise
 from gd_core.schedules import SCHEDULE_LABELS, SCHEDULES, Schedule
 from gd_core.stability import (
     REGIMES,
@@ -58,6 +60,8 @@ __all__ = [
     "SCHEDULE_LABELS",
     "TEST_FUNCTIONS",
     "BatchSweep",
+    "Budget",
+    "BudgetError",
     "Centring",
     "Curvature",
     "DataError",
@@ -71,11 +75,14 @@ __all__ = [
     "Quadratic",
     "ResolvedDevice",
     "ScalarProblem",
+    "Scale",
     "Schedule",
+    "Standardised",
     "SurfaceProblem",
     "Trajectory",
     "available_devices",
     "batch_membership",
+    "batch_membership_of",
     "centring",
     "contraction",
     "contraction_table",
@@ -105,6 +112,7 @@ __all__ = [
     "regime_table",
     "resolve_device",
     "seed_problem",
+    "standardise",
     "steps_per_epoch",
     "sweep",
     "sweep_batch_sizes",

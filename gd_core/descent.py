@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from gd_core.budget import Budget, check_descent
 from gd_core.device import ResolvedDevice, resolve_device
 from gd_core.minibatch import batch_moments
 from gd_core.optimizers import Optimizer, get_optimizer
@@ -63,6 +64,7 @@ def descend(
     seed: int = 0,
     device: str = "auto",
     schedule: Schedule | None = None,
+    budget: Budget | None = None,
 ) -> Trajectory:
     """One run of `steps` updates from `start` with learning rate `lr` (a sweep of one learning rate).
 
@@ -70,6 +72,7 @@ def descend(
     start: one value per parameter (problem.param_names). optimizer: an id of gd_core.optimizers.REGISTRY.
     batch_size: for data problems, the points per step (None or ≥ n: the full batch); seed: the shuffles' seed.
     device: "auto" | "cpu" | "cuda" | "mps" (see resolve_device). schedule: a gd_core.schedules.Schedule.
+    budget: the work allowed (gd_core.budget.DEFAULT if None); a request over it raises BudgetError before any work.
     """
     return sweep(
         problem,
@@ -81,6 +84,7 @@ def descend(
         seed=seed,
         device=device,
         schedule=schedule,
+        budget=budget,
     )
 
 
@@ -143,6 +147,7 @@ def sweep(
     seed: int = 0,
     device: str = "auto",
     schedule: Schedule | None = None,
+    budget: Budget | None = None,
 ) -> Trajectory:
     """One run per learning rate in `lrs`, all advancing together as one batched tensor computation.
 
@@ -153,6 +158,11 @@ def sweep(
     the frame adds lr_step, the rate of the update leaving that row's step (lr stays each run's base rate).
     """
     request = _validate(problem, lrs, steps, start, optimizer, batch_size, schedule)
+    moment = isinstance(problem, MomentProblem)
+    torch_steps = not moment or request.optimizer.torch_class is not None  # torch.optim / autograd, not the fast path
+    n = problem.n if moment else 0
+    check_descent(budget, steps=request.steps, runs=len(request.lrs), n=n, batch_size=request.batch_size,
+                  torch_steps=torch_steps)  # fmt: skip
     resolved: ResolvedDevice = resolve_device(device)
     dev, dtype = resolved.device, resolved.dtype
     problem = problem.to(dev, dtype)

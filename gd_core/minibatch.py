@@ -94,6 +94,41 @@ def batch_membership(n: int, batch_size: int, steps: int, seed: int) -> pd.DataF
     return pd.DataFrame({"step": torch.cat(rows_step).numpy(), "index": torch.cat(rows_index).numpy()})
 
 
+def batch_membership_of(n: int, batch_size: int, steps: int, seed: int, points, only_steps=None) -> pd.DataFrame:
+    """batch_membership restricted to the listed `points` (and steps `only_steps`): rows (step, index), built
+    from the same schedule without ever listing the other points; ≤ len(points) × epochs rows.
+
+    Point i is in the batch of step e·⌈n/B⌉ + ⌊pos_e(i)/B⌋ of epoch e, pos_e the inverse of its permutation.
+    """
+    batch_size = min(max(int(batch_size), 1), n)
+    points = torch.from_numpy(np.array(points, dtype=np.int64))
+    per_epoch = steps_per_epoch(n, batch_size)
+    epochs = math.ceil(max(steps, 0) / per_epoch)
+    wanted = None if only_steps is None else torch.as_tensor(np.unique(np.asarray(only_steps, dtype=np.int64)))
+    rows_step, rows_index = [], []
+    if batch_size == n:  # the full batch: every point in every step, no shuffle needed
+        schedule = enumerate(None for _ in range(epochs))
+    else:
+        schedule = enumerate(epoch_permutations(n, epochs, seed))
+    for epoch, permutation in schedule:
+        if permutation is None:
+            position = torch.zeros_like(points)
+        else:
+            inverse = torch.empty(n, dtype=torch.int64)
+            inverse[permutation] = torch.arange(n)
+            position = inverse[points]
+        step = epoch * per_epoch + position // batch_size
+        keep = step < steps
+        if wanted is not None:
+            keep &= torch.isin(step, wanted)
+        rows_step.append(step[keep])
+        rows_index.append(points[keep])
+    if not rows_step:
+        return pd.DataFrame({"step": pd.Series(dtype="int64"), "index": pd.Series(dtype="int64")})
+    frame = pd.DataFrame({"step": torch.cat(rows_step).numpy(), "index": torch.cat(rows_index).numpy()})
+    return frame.sort_values(["step", "index"], ignore_index=True)
+
+
 def gradient_noise(frame: pd.DataFrame) -> pd.Series:
     """Per epoch, the median over its steps of |g_batch − g_full| / |g_full| (a minibatch frame's columns)."""
     error = np.hypot(frame["grad_w"] - frame["full_grad_w"], frame["grad_b"] - frame["full_grad_b"])

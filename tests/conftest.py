@@ -2,6 +2,7 @@
 
 import pytest
 
+import charts.kit  # noqa: F401  (AppTest puts a page's folder first on sys.path: its charts.py would shadow the kit)
 import gd_core as gd
 
 DEVICES = gd.available_devices()

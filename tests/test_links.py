@@ -127,3 +127,49 @@ def test_every_scene_opens_with_its_settings(scene):
         if isinstance(widget.value, float):
             spellings.add(f"{widget.value:g}")
         assert wanted in spellings
+
+
+@pytest.mark.parametrize(
+    ("page", "query"),
+    [
+        (
+            "lessons/fitting_a_line/page.py",
+            {"fitting-a-line.lr": "1e-06", "fitting-a-line.steps": "1", "data.noise": "0"},
+        ),
+        ("lessons/minibatches/page.py", {"minibatches.batch": "1"}),
+    ],
+)
+def test_a_link_with_values_at_a_widget_minimum_keeps_them_in_the_url_and_on_the_page(page, query):
+    at = run_page(page, query)
+    assert_no_exception(at)
+    assert dict(at.query_params) == query  # Streamlit leaves only a widget's *default* out of the URL
+    at.run()
+    widgets = {w.key: w.value for kind in ("slider", "select_slider", "number_input") for w in getattr(at, kind)}
+    assert all(widgets[key] == pytest.approx(float(value)) for key, value in query.items())
+
+
+def _remembered_selectbox():
+    import streamlit as st
+
+    from ui.widgets import remembered
+
+    remembered(st.selectbox, "y", key="y", default="c", options=["a", "b", "c"])
+
+
+def test_a_remembered_widget_falls_back_to_the_lesson_default_not_its_first_option():
+    # Streamlit drops a widget's value on a page switch or when it equals the widget's own default; that default
+    # must be the lesson's (y: the last column), else y fell back to the first column, x's: "different columns".
+    at = AppTest.from_function(_remembered_selectbox).run()
+    assert at.selectbox(key="y").value == "c" and at.selectbox(key="y").proto.default == 2
+
+
+def test_a_link_value_the_control_reads_differently_is_named_in_a_notice():
+    at = run_app("lessons/one_weight/page.py", {"one-weight.steps": "1.5"})
+    assert_no_exception(at)
+    notices = " ".join(t.value for t in at.toast).replace("\\", "")
+    assert "Number of steps “1.5” as 1" in notices
+
+
+def test_adjusted_values_ignore_the_same_number_written_another_way():
+    state = {"a": 1, "b": 0.1}
+    assert links.adjusted_values({"a": "1.5", "b": "0.10"}, {"a": "1", "b": "0.1"}, state) == {"a": ("1.5", "1")}

@@ -183,3 +183,32 @@ def test_an_uploaded_file_name_is_shown_as_text_not_markup():
     shown = " ".join(e.value for e in [*at.caption, *at.markdown])
     assert "points from" in shown
     assert "[click](javascript:alert(1))" not in shown and "**bold**" not in shown
+
+
+HOUSES = "area,price\n" + "".join(f"{50 + i},{100_000 + 2_000 * i + (i % 7) * 500}\n" for i in range(100))
+
+
+def test_the_first_upload_of_a_session_gets_a_learning_rate_suited_to_it():
+    at = run_page(PAGE, {"data.source": "Upload CSV"})  # a fresh session that opens on the uploader: no data yet
+    at.file_uploader(key="data.upload").set_value(("houses.csv", HOUSES.encode(), "text/csv")).run()
+    assert_no_exception(at)
+    critical = gd.critical_lr(gd.LinearRegression(*gd.load_csv(HOUSES.encode()).frame().to_numpy().T))
+    assert at.select_slider(key="fitting-a-line.lr").value <= critical / 2
+    assert not at.error  # it used to open on "Diverged at step 2" with lr = 0.1
+    assert any("Standardise x and y" in i.value for i in [*at.info, *at.warning])  # a hint for raw units
+
+
+def test_standardised_data_fit_in_z_scores_and_report_the_line_in_the_file_units():
+    at = upload(HOUSES.encode(), "houses.csv")
+    at.checkbox(key="data.standardise").check().run()
+    at.slider(key="fitting-a-line.steps").set_value(1000).run()
+    assert_no_exception(at)
+    assert at.select_slider(key="fitting-a-line.lr").value >= 0.1  # z-scores: 2/λmax = 1
+    table = results(at).set_index("")
+    data = gd.load_csv(HOUSES.encode())
+    slope, bias = np.polyfit(data.x, data.y, 1)
+    assert table.loc["least squares, in the file's units", ["slope w", "bias b"]].tolist() == pytest.approx(
+        [slope, bias], rel=1e-9
+    )
+    assert table.loc["gradient descent, in the file's units", "slope w"] == pytest.approx(slope, rel=1e-6)
+    assert any("underbrace" in latex.value for latex in at.latex)  # the conversion is shown in the formulas

@@ -9,6 +9,7 @@ from pagetools import assert_charts_clean, assert_no_exception, charts, run_page
 from streamlit.testing.v1 import AppTest
 
 import gd_core as gd
+from ui import data_controls as dc
 
 PAGE = "lessons/minibatches/page.py"
 
@@ -91,15 +92,21 @@ def test_minibatch_final_loss_matches_an_independent_sgd_loop():
     assert final == pytest.approx(np.mean((w * data.x + b - data.y) ** 2), rel=1e-9)
 
 
-def test_too_many_steps_run_fewer_epochs_with_a_warning():
+def test_too_many_steps_are_refused_with_the_budget_message_and_run_shorter_only_when_chosen():
     at = run_page(PAGE)
     at.slider(key="data.n").set_value(5000)
     at.number_input(key="minibatches.batch").set_value(1)
     at.slider(key="minibatches.epochs").set_value(50).run()
     assert_no_exception(at)
+    (warning,) = [w.value for w in at.warning]
+    assert "this would take ~" in warning and "fewer epochs or a smaller batch" in warning
+    assert not charts(at)  # never silently truncated: nothing runs until the visitor chooses
+    affordable = gd.budget.affordable_steps(dc.PAGE_BUDGET, n=5000, batch_size=1)
+    whole = affordable - affordable % 5000  # whole epochs of 5,000 steps
+    at.toggle(key="minibatches.within_budget").set_value(True).run()
+    assert_no_exception(at)
     assert_charts_clean(at)
-    assert any("running 10,000 steps (2 epochs)" in w.value for w in at.warning)
-    assert at.dataframe[0].value["steps"].tolist() == [10_000, 10_000]
+    assert whole >= 5000 and at.dataframe[0].value["steps"].tolist() == [whole, whole]
 
 
 CONTROLS = [
@@ -140,3 +147,19 @@ def test_unusable_upload_shows_the_error_and_no_chart():
     assert_no_exception(at)
     assert any("two numeric columns" in e.value for e in at.error)
     assert not charts(at)
+
+
+def test_a_file_uploaded_on_page_two_carries_over_to_page_three():
+    from pagetools import ROOT, TIMEOUT
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    at.switch_page("lessons/fitting_a_line/page.py").run()
+    at.radio(key="data.source").set_value("Upload CSV").run()
+    text = "name,area,price\n" + "".join(f"s{i},{50 + i},{1000 + 20 * i + (i % 7) * 5}\n" for i in range(100))
+    at.file_uploader(key="data.upload").set_value(("houses.csv", text.encode(), "text/csv")).run()
+    at.switch_page("lessons/minibatches/page.py").run()
+    at.run()  # AppTest's first run after a switch still shows the old page's tree
+    assert_no_exception(at)
+    assert not at.error
+    assert [at.selectbox(key="data.x_col").value, at.selectbox(key="data.y_col").value] == ["area", "price"]
+    assert any("houses" in c.value for c in at.caption)

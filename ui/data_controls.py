@@ -12,6 +12,7 @@ import streamlit as st
 import torch
 
 import gd_core as gd
+from charts import line_fit as lf
 from export.scene import CsvLine, SyntheticLine
 from lessons import DATA_KEY
 from ui import settings
@@ -21,6 +22,10 @@ from ui.text import plain
 from ui.widgets import remembered
 
 SOURCES = ("Synthetic", "Upload CSV")
+# The work one rerun may ask of gd_core on the line-fitting pages (each call checks its own request against it):
+# with two descents, the batch membership, the surface and the chart, a rerun stays within ~1 CPU-s (bench/).
+PAGE_BUDGET = gd.Budget(seconds=0.3, megabytes=80)
+CSV_BUDGET = gd.Budget(seconds=0.6, megabytes=120)  # parsing a new file, once per file (failures are cached too)
 LEARNING_RATES = lr_ladder(1e-6, 10.0)  # wide enough for data in any units
 FALLBACK_LR = 0.1
 
@@ -33,6 +38,7 @@ class Data:
     key: str
     label: str
     source: SyntheticLine | CsvLine  # where it came from, for the scene's PyTorch code (export.scene)
+    scale: gd.Scale | None = None  # set when the data were standardised: fits are in z-scores, see gd.standardise
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -48,9 +54,23 @@ def _synthetic(n: int, slope: float, intercept: float, noise: float, outliers: i
     return gd.synthetic(n=n, slope=slope, intercept=intercept, noise=noise, outliers=outliers, seed=seed).frame()
 
 
-@cached(max_entries=4)
-def _read_csv(data: bytes) -> pd.DataFrame:
-    return gd.read_csv(data)
+@dataclass(frozen=True)
+class Parsed:
+    """An uploaded file read once: its numeric columns, or why it cannot be used (cached too, never re-parsed)."""
+
+    frame: pd.DataFrame | None
+    error: str = ""
+
+
+@cached(max_entries=8)
+def _parse(digest: str, _content: bytes | None) -> Parsed:
+    """read_csv of the file with this SHA-256 digest (its bytes are not hashed: the digest is the key)."""
+    if _content is None:
+        raise LookupError(digest)  # not cached: the page asks for the file again
+    try:
+        return Parsed(gd.read_csv(_content, budget=CSV_BUDGET))
+    except ValueError as error:  # DataError, BudgetError
+        return Parsed(None, str(error))
 
 
 def data_controls(prefix: str = DATA_KEY) -> Data | None:
@@ -99,6 +119,7 @@ def _synthetic_controls(prefix: str) -> Data:
 
 
 def _upload_controls(prefix: str) -> Data | None:
+    """The uploader; the session keeps only (file id, name, digest), the parsed file lives in the byte-bounded cache."""
     key, stored = f"{prefix}.upload", f"_{prefix}.upload_file"
 
     def on_new_file() -> None:  # a new file picks its own columns; × on the file forgets the kept copy too
@@ -112,36 +133,76 @@ def _upload_controls(prefix: str) -> Data | None:
         "CSV file (a header row, then numbers)", type=["csv", "txt"], key=key, on_change=on_new_file,
         help="Separated by commas, semicolons or tabs. x is the first numeric column, y the last: change them below.",
     )  # fmt: skip
+    content = None
     if upload is not None:
-        st.session_state[stored] = (upload.name, upload.getvalue())
+        kept = st.session_state.get(stored)
+        if kept is None or kept[0] != upload.file_id:  # a digest once per file, not on every rerun
+            st.session_state[stored] = (upload.file_id, upload.name, hashlib.sha256(upload.getvalue()).hexdigest())
+        content = upload.getvalue() if _not_parsed(st.session_state[stored][2]) else None
     elif stored in st.session_state:
-        earlier = plain(st.session_state[stored][0], 120)
+        earlier = plain(st.session_state[stored][1], 120)
         st.caption(f"Using **{earlier}**, uploaded earlier. Upload another file to replace it.")
     else:
         st.info("Upload a CSV file with at least two numeric columns to fit a line to it.")
         return None
-    raw_name, content = st.session_state[stored]
+    _, raw_name, digest = st.session_state[stored]
     name = plain(raw_name, 120)  # the file's name is the visitor's text: show it, never interpret it
-    frame = _read_csv(content)
+    try:
+        parsed = _parse(digest, content)
+    except LookupError:
+        st.session_state.pop(stored, None)
+        st.info("The file uploaded earlier is no longer held by the server: upload it again.")
+        return None
+    if parsed.frame is None:
+        raise gd.DataError(parsed.error)
+    frame = parsed.frame
     columns = gd.numeric_columns(frame)
     left, right = st.columns(2)
     x_col = remembered(left.selectbox, "x column", key=f"{prefix}.x_col", default=columns[0], options=columns)
     y_col = remembered(right.selectbox, "y column", key=f"{prefix}.y_col", default=columns[-1], options=columns)
-    dataset = gd.dataset_from_frame(frame, x_col, y_col)
-    digest = hashlib.sha256(content).hexdigest()[:20]
-    source = CsvLine.from_dataset(raw_name, dataset)
-    return Data(dataset, f"csv:{digest}:{x_col}:{y_col}", f"{dataset.n:,} points from {name}", source)
+    dataset = _dataset(digest, frame, x_col, y_col)
+    standardise = remembered(
+        st.checkbox, "Standardise x and y (fit z-scores, report the line in the file's units)",
+        key=f"{prefix}.standardise", default=False,
+        help="Data in large units (prices, areas) make the critical learning rate tiny and descent crawl. "
+        "Fitting z = (value − mean)/std instead gives a well-conditioned problem; the fit is converted back.",
+    )  # fmt: skip
+    label = f"{dataset.n:,} points from {name}"
+    if standardise:  # the scene's code gets the standardised points (embedded when at most 2,000 of them)
+        scaled = gd.standardise(dataset)
+        source = CsvLine.from_dataset(raw_name, scaled.dataset)
+        key = f"csv:{digest[:20]}:{x_col}:{y_col}:z"
+        return Data(scaled.dataset, key, label + " (standardised)", source, scaled.scale)
+    return Data(dataset, f"csv:{digest[:20]}:{x_col}:{y_col}", label, CsvLine.from_dataset(raw_name, dataset))
+
+
+def _not_parsed(digest: str) -> bool:
+    """True when the cache does not hold the parse of this file (then its bytes are read)."""
+    try:
+        _parse(digest, None)
+    except LookupError:
+        return True
+    return False
+
+
+@cached(max_entries=8)
+def _dataset(digest: str, _frame: pd.DataFrame, x_col: str, y_col: str) -> gd.Dataset:
+    """dataset_from_frame on the parsed file, once per choice of columns (the frame is keyed by its digest)."""
+    return gd.dataset_from_frame(_frame, x_col, y_col)
 
 
 def lr_control(key: str, critical: float) -> float:
     """A log-spaced learning-rate slider, set to the largest choice ≤ half the critical rate at first and whenever
     new data moves the critical rate by more than a factor of 3 (data in other units needs another scale of lr)."""
     usable = [lr for lr in LEARNING_RATES if lr <= 0.5 * critical]
-    default = usable[-1] if math.isfinite(critical) and usable else FALLBACK_LR
-    seen = st.session_state.get(f"_{key}_critical")
-    rescaled = math.isfinite(critical) and seen is not None and abs(math.log(critical / seen)) > math.log(3)
-    if math.isfinite(critical):
-        st.session_state[f"_{key}_critical"] = critical
+    default = (usable[-1] if usable else LEARNING_RATES[0]) if math.isfinite(critical) else FALLBACK_LR
+    seen = st.session_state.get(f"_{key}_critical")  # None: the first run; inf: runs so far had no data
+    st.session_state[f"_{key}_critical"] = critical
+    rescaled = (  # data after runs without (a first upload), or data on another scale: a learning rate to suit it
+        math.isfinite(critical)
+        and seen is not None
+        and (not math.isfinite(seen) or abs(math.log(critical / seen)) > math.log(3))
+    )
     if rescaled:
         st.session_state[key] = default
     lr = remembered(
@@ -154,7 +215,14 @@ def lr_control(key: str, critical: float) -> float:
         st.caption(f"Critical learning rate for this data: 2/λmax = **{critical:.4g}**; {verdict}{reset}")
     if critical < LEARNING_RATES[0]:
         st.warning(
-            "This data needs a learning rate below the smallest choice: rescale the columns (e.g. to thousands)."
+            "This data needs a learning rate below the smallest choice: rescale the columns (for an uploaded file, "
+            "tick **Standardise x and y**)."
+        )
+    elif critical < 1e-3:
+        st.info(
+            f"With a critical rate of {critical:.2g}, descent on data in these units crawls: for an uploaded file, "
+            "tick **Standardise x and y** to fit z-scores (the line is reported in the file's units).",
+            icon="🐢",
         )
     return lr
 
@@ -202,24 +270,28 @@ def descent(
     batch_size: int | None = None,
     seed: int = 0,
     device: str = "auto",
+    schedule: gd.Schedule | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """gd.descend on the data's MSE: (frame, summary) of the trajectory."""
+    """gd.descend on the data's MSE, within the page's budget: (frame, summary) of the trajectory."""
     run = gd.descend(
-        _problem(data.dataset), lr=lr, steps=steps, start=start, batch_size=batch_size, seed=seed, device=device
-    )
+        _problem(data.dataset), lr=lr, steps=steps, start=start, batch_size=batch_size, seed=seed, device=device,
+        schedule=schedule, budget=PAGE_BUDGET,
+    )  # fmt: skip
     return run.frame, run.summary
 
 
 @cached
 def surface(data: Data, ranges, resolution: int = 50, device: str = "auto") -> pd.DataFrame:
     """The MSE over a resolution × resolution grid of (w, b)."""
-    return gd.loss_surface(_problem(data.dataset), ranges, resolution, device=device)
+    return gd.loss_surface(_problem(data.dataset), ranges, resolution, device=device, budget=PAGE_BUDGET)
 
 
 @cached
-def batch_membership(n: int, batch_size: int, steps: int, seed: int) -> pd.DataFrame:
-    """Which points form the batch of each of `steps` steps (cached gd.batch_membership)."""
-    return gd.batch_membership(n, batch_size, steps, seed)
+def batch_membership(data: Data, batch_size: int, steps: int, seed: int, points: int, shown: tuple[int, ...]):
+    """Which of the chart's `points` sampled data points (charts.line_fit.display_sample) are in the batch of each
+    shown step: only the rows the chart ships, never the whole (step, point) table."""
+    sample = lf.display_sample(data.frame[["x", "y"]], points)["index"].to_numpy()
+    return gd.batch_membership_of(data.dataset.n, batch_size, steps, seed, sample, only_steps=shown)
 
 
 @cached

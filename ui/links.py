@@ -76,10 +76,40 @@ def ignored_values(incoming: Mapping[str, str], now: Mapping[str, str], state: M
     return dropped
 
 
+def _same_number(a: str, b: str) -> bool:
+    try:
+        return float(a) == float(b)
+    except ValueError:
+        return False
+
+
+def adjusted_values(incoming: Mapping[str, str], now: Mapping[str, str], state: Mapping) -> dict[str, tuple[str, str]]:
+    """URL values that a widget took in another form (steps=1.5 read as 1): key -> (as sent, as used)."""
+    adjusted = {}
+    for key, value in incoming.items():
+        if key in NOT_WIDGETS or key not in now or key not in state or now[key] == value:
+            continue
+        if value in _spellings(state[key]) or _same_number(value, now[key]):
+            continue  # the same value written another way (0.10 and 0.1)
+        adjusted[key] = (value, now[key])
+    return adjusted
+
+
 def report_ignored(incoming: Mapping[str, str]) -> None:
-    """Say which values of the opened link were not usable (they were replaced by defaults)."""
-    dropped = ignored_values(incoming, st.query_params.to_dict(), st.session_state)
+    """Say which values of the opened link were not usable (replaced by defaults) or were changed to fit a control."""
+    now = st.query_params.to_dict()
+    dropped = ignored_values(incoming, now, st.session_state)
+    adjusted = adjusted_values(incoming, now, st.session_state)
+    names = st.session_state.get(LABELS, {})
+
+    def name(key: str) -> str:
+        return plain(names.get(key, key), 60)
+
     if dropped:
-        names = st.session_state.get(LABELS, {})
-        listed = ", ".join(f"{plain(names.get(key, key), 60)} = “{plain(value, 40)}”" for key, value in dropped.items())
+        listed = ", ".join(f"{name(key)} = “{plain(value, 40)}”" for key, value in dropped.items())
         st.toast(f"Some settings in the link could not be used and were reset: {listed}.", icon="⚠️")
+    if adjusted:
+        listed = ", ".join(
+            f"{name(key)} “{plain(sent, 40)}” as {plain(used, 40)}" for key, (sent, used) in adjusted.items()
+        )
+        st.toast(f"Some settings in the link were changed to values the controls can take: {listed}.", icon="⚠️")

@@ -13,7 +13,6 @@ import streamlit as st
 
 import gd_core as gd
 from charts.kit import BLUE, colour_of, step_slider, thin, thinning_stride, with_params
-from ui.cache import cached
 from ui.widgets import remembered
 
 FINAL_FACTOR = 0.01  # exponential decay: the last step's rate as a fraction of the first
@@ -49,26 +48,6 @@ def schedule_control(key: str) -> str:
 def scheduled(schedule: gd.Schedule) -> gd.Schedule | None:
     """None for the constant rate (descend's plain path, no lr_step column), else the schedule."""
     return None if schedule.kind == "constant" else schedule
-
-
-@cached
-def descent(
-    data,
-    *,
-    lr: float,
-    steps: int,
-    start: tuple[float, float] = (0.0, 0.0),
-    batch_size: int | None = None,
-    seed: int = 0,
-    device: str = "auto",
-    schedule: gd.Schedule | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """gd.descend on the data's MSE with a schedule: (frame, summary); ui.data_controls.descent plus `schedule`."""
-    problem = gd.LinearRegression(data.dataset.x, data.dataset.y)
-    run = gd.descend(
-        problem, lr=lr, steps=steps, start=start, batch_size=batch_size, seed=seed, device=device, schedule=schedule
-    )
-    return run.frame, run.summary
 
 
 def lr_panel(frame: pd.DataFrame, steps: int, width=700, height=110, by: str | None = None) -> alt.Chart:

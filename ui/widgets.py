@@ -25,14 +25,24 @@ def remembered(widget: Callable[..., Any], label: str, *, key: str, default: Any
 
     Streamlit deletes the state of a widget that a run does not draw (another page was open), so each value is
     also copied to the plain session key "_<key>" and put back from there before the widget is drawn again.
-    A remembered value no longer among `options` falls back to `default`.
+    A remembered value no longer among `options` falls back to `default`. `default` is passed to the widget itself
+    (value= or index=): Streamlit leaves a widget's default out of the URL, so a widget left to its own default (the
+    minimum, the first option) would drop a link's minimum and a reopened link would get the lesson's default.
     """
     shadow = f"_{key}"
-    if key not in st.session_state and key not in st.query_params:  # a value in the URL wins
-        st.session_state[key] = st.session_state.get(shadow, default)
     options = kwargs.get("options")
+    if key not in st.session_state and key not in st.query_params and shadow in st.session_state:
+        st.session_state[key] = st.session_state[shadow]  # a value in the URL wins
     if options is not None and key in st.session_state and st.session_state[key] not in list(options):
         st.session_state[key] = default
-    value = bound(widget, label, key=key, **kwargs)
+    value = bound(widget, label, key=key, **kwargs, **_default_argument(widget, default, options))
     st.session_state[shadow] = value
     return value
+
+
+def _default_argument(widget: Callable[..., Any], default: Any, options: Any) -> dict[str, Any]:
+    """The keyword that gives `widget` its default: index= for a selectbox or radio, value= for the others."""
+    if getattr(widget, "__name__", "") in {"selectbox", "radio"}:
+        choices = list(options)
+        return {"index": choices.index(default) if default in choices else 0}
+    return {"value": default}

@@ -53,9 +53,16 @@ LINE_FORMULAS = (
 loss_column, grad_column = st.columns(2)
 for column, formula in zip((loss_column, loss_column, grad_column, grad_column), LINE_FORMULAS, strict=True):
     column.latex(formula)
+if data.scale is not None:  # standardised: the fit is on z-scores, the line reported in the file's units
+    z = data.scale
+    st.latex(
+        rf"x_i \leftarrow \frac{{x_i - {z.mean_x:.4g}}}{{{z.std_x:.4g}}},\quad "
+        rf"y_i \leftarrow \frac{{y_i - {z.mean_y:.4g}}}{{{z.std_y:.4g}}};\qquad "
+        r"y = \underbrace{w\,\tfrac{s_y}{s_x}}_{W}\,x + \underbrace{\bar y + s_y b - W \bar x}_{B}"
+    )
 
 try:
-    frame, summary = sc.descent(
+    frame, summary = dc.descent(
         data, lr=lr, steps=steps, start=(w0, b0), device=s.device, schedule=sc.scheduled(schedule)
     )
 except ValueError as error:
@@ -96,6 +103,13 @@ results = pd.DataFrame(
         "MSE": [final["loss"], min_loss],
     }
 )
+if data.scale is not None:
+    for label, (w, b, loss) in (
+        ("gradient descent, in the file's units", (final["w"], final["b"], final["loss"])),
+        ("least squares, in the file's units", (w_star, b_star, min_loss)),
+    ):
+        slope, bias = data.scale.to_original(w, b)
+        results.loc[len(results)] = [label, slope, bias, data.scale.loss_to_original(loss)]
 number = st.column_config.NumberColumn(format="%.6f")
 st.dataframe(results, hide_index=True, column_config={"slope w": number, "bias b": number, "MSE": number})
 st.download_button(

@@ -53,6 +53,27 @@ def batch_points(membership: pd.DataFrame, shown: pd.DataFrame, steps: pd.Series
     return rows.merge(shown, on="index")[["step", "index", "x", "y"]]
 
 
+def shown_steps(full: pd.DataFrame, mini: pd.DataFrame) -> list[int]:
+    """The minibatch steps minibatch_chart ships (the kit's thinning rule on the longer run)."""
+    last = int(max(finite_rows(full)["step"].max(), finite_rows(mini)["step"].max()))
+    return sorted(set(thin(finite_rows(mini).assign(run=1), thinning_stride(last))["step"].tolist()))
+
+
+def batch_rows(steps: list[int], n: int, batch: int) -> int:
+    """(step, point) rows for every point of these steps' batches (an epoch's last batch is the rest)."""
+    batch = min(max(batch, 1), n)
+    position = np.asarray(steps, dtype=np.int64) % gd.steps_per_epoch(n, batch)
+    return int(np.minimum(batch, n - position * batch).sum())
+
+
+def shown_point_count(n: int, listed_rows: int) -> int:
+    """Data points the scatter ships: all of them when every batch point of the shown steps fits MAX_BATCH_ROWS,
+    else a sample whose batch points (about MAX_BATCH_ROWS) do, between 300 and MAX_BATCH_ROWS points."""
+    if listed_rows <= MAX_BATCH_ROWS and n <= MAX_BATCH_ROWS:
+        return n
+    return int(min(n, MAX_BATCH_ROWS, max(300, MAX_BATCH_ROWS * n // max(listed_rows, 1))))
+
+
 def comparison(full: pd.DataFrame, mini: pd.DataFrame, n: int, batch: int) -> pd.DataFrame:
     """Steps run, final loss on all the data, and the data points read for the gradients: full batch vs minibatch."""
     rows = []
@@ -80,6 +101,7 @@ def minibatch_chart(
     lr: float,
     x_name: str = "x",
     y_name: str = "y",
+    listed_rows: int | None = None,
 ) -> alt.VConcatChart:
     """Page 3: both paths on the surface, the loss of both, the current batch in the data, the two gradient steps."""
     full = finite_rows(full[["step", "w", "b", "loss"]]).assign(series=FULL, run=0)
@@ -90,12 +112,15 @@ def minibatch_chart(
     full_shown, mini_shown = thin(full, stride), thin(mini, stride)
 
     # Every point of each shown step's batch when that fits the budget, else the batch points among a sample.
+    # listed_rows: how many rows the whole membership of the shown steps has, when `membership` lists only the
+    # shipped points (ui.data_controls.batch_membership builds no more than that).
     listed = membership[membership["step"].isin(set(mini_shown["step"].tolist()))]
     shown = lf.display_sample(data[["x", "y"]])
-    if len(listed) <= MAX_BATCH_ROWS:
+    count = shown_point_count(len(data), len(listed) if listed_rows is None else listed_rows)
+    if count == len(data):
         in_batch = batch_points(listed, lf.display_sample(data[["x", "y"]], len(data)), mini_shown["step"])
     else:
-        shown = lf.display_sample(data[["x", "y"]], max(300, MAX_BATCH_ROWS * len(data) // len(listed)))
+        shown = lf.display_sample(data[["x", "y"]], count)
         in_batch = batch_points(listed, shown, mini_shown["step"])
     x_dom, y_dom = lf.padded(data["x"], 0.04), lf.padded(data["y"])
 

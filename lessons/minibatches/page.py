@@ -6,6 +6,7 @@ import streamlit as st
 import gd_core as gd
 from charts import line_fit as lf
 from export.scene import RunSpec, SceneSpec
+from gd_core.budget import affordable_steps, check_descent
 from lessons import lesson
 from lessons.minibatches import charts
 from lessons.minibatches.noise_floor import noise_floor_section
@@ -15,11 +16,9 @@ from ui import settings
 from ui.exports import scene_exports, scene_link
 from ui.player import player
 from ui.practice import practice_section
-from ui.widgets import remembered
+from ui.widgets import bound, remembered
 
 LESSON = lesson("minibatches")
-
-MAX_PAGE_STEPS = 10_000  # keeps both runs within a few seconds (fewer for big uploads: a full step reads all n)
 
 s = settings.current()
 st.title("3 · Minibatches")
@@ -54,26 +53,42 @@ if data is None:
 n = data.dataset.n
 per_epoch = gd.steps_per_epoch(n, batch_size)
 steps = epochs * per_epoch
-limit = max(100, min(MAX_PAGE_STEPS, 200_000_000 // n))  # a full-batch step reads all n points
-if steps > limit:
-    steps = limit if limit < per_epoch else limit - limit % per_epoch
-    epochs = steps / per_epoch
-    st.warning(f"That many steps would be slow here: running {steps:,} steps ({epochs:.3g} epochs) instead.")
+batched = batch_size if batch_size < n else None
+try:  # the page's work budget (ui.data_controls.PAGE_BUDGET): over it, say so and let the visitor choose
+    check_descent(dc.PAGE_BUDGET, steps=min(steps, gd.MAX_STEPS + 1), n=n, batch_size=batched)
+except gd.BudgetError as error:
+    affordable = affordable_steps(dc.PAGE_BUDGET, n=n, batch_size=batched)
+    affordable = affordable if affordable < per_epoch else affordable - affordable % per_epoch  # whole epochs
+    st.warning(f"{epochs} epochs of {per_epoch:,} steps on {n:,} points: {error}.", icon="⏱️")
+    if affordable < 1:
+        st.stop()
+    shorter = bound(
+        st.toggle, f"Run the first {affordable:,} steps ({affordable / per_epoch:.3g} epochs) instead",
+        key=LESSON.control("within_budget"), value=False,
+    )  # fmt: skip
+    if not shorter:
+        st.stop()
+    steps, epochs = affordable, affordable / per_epoch
 schedule = sc.schedule_for(schedule_kind, steps)
 try:
-    full, full_summary = sc.descent(data, lr=lr, steps=steps, device=s.device, schedule=sc.scheduled(schedule))
-    mini, mini_summary = sc.descent(
+    full, full_summary = dc.descent(data, lr=lr, steps=steps, device=s.device, schedule=sc.scheduled(schedule))
+    mini, mini_summary = dc.descent(
         data, lr=lr, steps=steps, batch_size=batch_size, seed=s.seed, device=s.device, schedule=sc.scheduled(schedule)
     )
 except ValueError as error:
     dc.show_error(error)
     st.stop()
 mini = charts.with_minibatch_columns(mini, per_epoch)
-membership = dc.batch_membership(n, batch_size, steps + 1, s.seed)
+shown = charts.shown_steps(full, mini)  # build only the (step, point) rows the chart ships
+listed = charts.batch_rows(shown, n, batch_size)
+points = charts.shown_point_count(n, listed)
+membership = dc.batch_membership(data, batch_size, steps + 1, s.seed, points, tuple(shown))
 best = dc.least_squares(data)
 surface = dc.surface(data, lf.surface_ranges(pd.concat([full, mini]), best.optimum), 50, s.device)
 names = data.dataset.x_name, data.dataset.y_name
-chart = charts.minibatch_chart(data.frame, full, mini, membership, surface, best.optimum, best.min_loss, lr, *names)
+chart = charts.minibatch_chart(
+    data.frame, full, mini, membership, surface, best.optimum, best.min_loss, lr, *names, listed_rows=listed
+)
 player(LESSON.control("player"))
 st.altair_chart(chart)
 sc.schedule_panel(schedule, mini, steps)
