@@ -10,6 +10,7 @@ from lessons.fitting_a_line import charts
 from ui import data_controls as dc
 from ui import schedule as sc
 from ui import settings
+from ui.cache import chart_spec
 from ui.exports import scene_exports, scene_link
 from ui.player import player
 from ui.practice import practice_section
@@ -73,8 +74,8 @@ best = dc.least_squares(data)
 surface = dc.surface(data, lf.surface_ranges(frame, best.optimum), 50, s.device)
 names = data.dataset.x_name, data.dataset.y_name
 player(LESSON.control("player"))
-chart = charts.fit_chart(data.frame, frame, surface, best.optimum, min_loss, *names)
-st.altair_chart(chart)
+chart = chart_spec(charts.fit_chart, data.frame, frame, surface, best.optimum, min_loss, *names)
+st.vega_lite_chart(chart)
 sc.schedule_panel(schedule, frame, steps)
 st.caption(
     f"Drag **step** under the chart to replay the descent ({data.label}). Dashed black: the least-squares line, "

@@ -13,6 +13,7 @@ from lessons.minibatches.noise_floor import noise_floor_section
 from ui import data_controls as dc
 from ui import schedule as sc
 from ui import settings
+from ui.cache import chart_spec
 from ui.exports import scene_exports, scene_link
 from ui.player import player
 from ui.practice import practice_section
@@ -86,11 +87,12 @@ membership = dc.batch_membership(data, batch_size, steps + 1, s.seed, points, tu
 best = dc.least_squares(data)
 surface = dc.surface(data, lf.surface_ranges(pd.concat([full, mini]), best.optimum), 50, s.device)
 names = data.dataset.x_name, data.dataset.y_name
-chart = charts.minibatch_chart(
-    data.frame, full, mini, membership, surface, best.optimum, best.min_loss, lr, *names, listed_rows=listed
-)
+chart = chart_spec(
+    charts.minibatch_chart,
+    data.frame, full, mini, membership, surface, best.optimum, best.min_loss, lr, *names, listed_rows=listed,
+)  # fmt: skip
 player(LESSON.control("player"))
-st.altair_chart(chart)
+st.vega_lite_chart(chart)
 sc.schedule_panel(schedule, mini, steps)
 st.caption(
     f"Drag **step** under the chart ({data.label}). Blue: full-batch descent; vermilion: minibatch descent with "
