@@ -76,6 +76,7 @@ class Optimizer:
     torch_class: type[torch.optim.Optimizer] | None = None  # None: plain descent, written out
     hyper: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))  # torch.optim keyword arguments
     hessian_step: HessianStep | None = None  # set for second-order methods: the update needs the problem
+    default_lr: float = 0.01  # where a page starts it when the page has no better default of its own
 
     @property
     def plain(self) -> bool:

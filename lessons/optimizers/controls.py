@@ -30,6 +30,13 @@ DEFAULT_LRS: dict[str, dict[str, float]] = {
     "himmelblau": {"gd": 0.01, "momentum": 2e-3, "nesterov": 2e-3, "rmsprop": 0.02, "adam": 0.05, "newton": 1.0},
     "saddle": {"gd": 0.1, "momentum": 0.01, "nesterov": 0.01, "rmsprop": 0.01, "adam": 0.05, "newton": 1.0},
 }
+
+
+def default_lr(surface: str, optimizer: str) -> float:
+    """The page's default lr for an optimizer on a surface: DEFAULT_LRS, else the optimizer record's own."""
+    return DEFAULT_LRS[surface].get(optimizer, gd.get_optimizer(optimizer).default_lr)
+
+
 SECOND_ORDER_STEPS = 100  # Newton needs the Hessian each step (~2 ms): its runs stop here, and the page says so
 
 

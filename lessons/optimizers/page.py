@@ -56,7 +56,7 @@ with right, st.expander("Learning rates", expanded=False):
     lrs = {}
     for name in gd.OPTIMIZERS:
         lr_key = key(f"lr_{surface}_{name}")
-        st.session_state.setdefault(lr_key, c.DEFAULT_LRS[surface][name])
+        st.session_state.setdefault(lr_key, c.default_lr(surface, name))
         lrs[name] = bound(
             st.select_slider, gd.OPTIMIZER_LABELS[name], key=lr_key, options=c.LR_CHOICES, format_func="{:g}".format
         )
