@@ -46,10 +46,10 @@ def charts(at: AppTest, practice: bool = False) -> list[tuple[dict, dict[str, pd
     return found
 
 
-def assert_charts_clean(at: AppTest, minimum: int = 1) -> None:
+def assert_charts_clean(at: AppTest, minimum: int = 1, practice: bool = False) -> None:
     """At least `minimum` lesson charts; each chart (the Practice section's too) strict JSON, with no inf or NaN in
     any numeric data cell."""
-    found = charts(at)
+    found = charts(at, practice=practice)
     assert len(found) >= minimum, f"expected at least {minimum} chart(s), found {len(found)}"
     for spec, datasets in charts(at, practice=True):
         json.dumps(spec, allow_nan=False)

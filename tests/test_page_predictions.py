@@ -64,7 +64,7 @@ def test_line_page_measured_contraction_agrees_with_the_prediction(line_page):
 
 
 def test_line_page_draws_contraction_and_eigen_path_charts_on_the_step_slider(line_page):
-    assert_charts_clean(line_page, 5)
+    assert_charts_clean(line_page, 4)  # the sweep, the chosen runs, the contraction and the eigen-coordinates
     specs = [spec for spec, _ in charts(line_page)]
     titles = [str(spec) for spec in specs]
     assert any("Contraction per step" in t for t in titles)

@@ -36,10 +36,10 @@ OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopbac
 
 
 def _load_test():
-    """bench/load_test.py (not a package): its server start/stop and RSS reading."""
-    spec = importlib.util.spec_from_file_location("load_test", ROOT / "bench" / "load_test.py")
+    """bench/st_client.py (bench/ is not a package): the benches' server start/stop and RSS reading."""
+    spec = importlib.util.spec_from_file_location("st_client", ROOT / "bench" / "st_client.py")
     module = importlib.util.module_from_spec(spec)
-    sys.modules["load_test"] = module
+    sys.modules.setdefault("st_client", module)
     spec.loader.exec_module(module)
     return module
 
