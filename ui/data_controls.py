@@ -191,6 +191,20 @@ def _dataset(digest: str, _frame: pd.DataFrame, x_col: str, y_col: str) -> gd.Da
     return gd.dataset_from_frame(_frame, x_col, y_col)
 
 
+def data_and_rate(lr_key: str, device: str):
+    """The two boxes both line-fitting pages open with: the data (left) and the descent (right), with the
+    learning-rate control already in it. Returns (data or None, lr, the descent box for the page's own controls)."""
+    data_column, descent_column = st.columns(2, gap="large")
+    with data_column.container(border=True):
+        st.markdown("**Data**")
+        data = data_controls()
+    descent_box = descent_column.container(border=True)
+    with descent_box:
+        st.markdown("**Descent**")
+        lr = lr_control(lr_key, critical_lr(data, device))
+    return data, lr, descent_box
+
+
 def lr_control(key: str, critical: float) -> float:
     """A log-spaced learning-rate slider, set to the largest choice ≤ half the critical rate at first and whenever
     new data moves the critical rate by more than a factor of 3 (data in other units needs another scale of lr)."""

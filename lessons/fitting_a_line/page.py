@@ -26,13 +26,8 @@ st.markdown(
     "walks downhill on the loss surface while the line swings into place over the data."
 )
 
-data_column, descent_column = st.columns(2, gap="large")
-with data_column.container(border=True):
-    st.markdown("**Data**")
-    data = dc.data_controls()
-with descent_column.container(border=True):
-    st.markdown("**Descent**")
-    lr = dc.lr_control(LESSON.control("lr"), dc.critical_lr(data, s.device))
+data, lr, descent_box = dc.data_and_rate(LESSON.control("lr"), s.device)
+with descent_box:
     steps = remembered(st.slider, "Steps", key=LESSON.control("steps"), default=100, min_value=1, max_value=1000)
     schedule = sc.schedule_for(sc.schedule_control(LESSON.control("schedule")), steps)
     left, right = st.columns(2)

@@ -30,13 +30,8 @@ st.markdown(
     "is ⌈n/B⌉ **iterations** (steps)."
 )
 
-data_column, descent_column = st.columns(2, gap="large")
-with data_column.container(border=True):
-    st.markdown("**Data**")
-    data = dc.data_controls()
-with descent_column.container(border=True):
-    st.markdown("**Descent**")
-    lr = dc.lr_control(LESSON.control("lr"), dc.critical_lr(data, s.device))
+data, lr, descent_box = dc.data_and_rate(LESSON.control("lr"), s.device)
+with descent_box:
     left, right = st.columns(2)
     batch_size = remembered(
         left.number_input, "Batch size B", key=LESSON.control("batch"), default=10, min_value=1, max_value=1_000_000
