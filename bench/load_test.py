@@ -75,9 +75,11 @@ class Known:
     sliders: dict[str, Slider] = field(default_factory=dict)
 
 
-def widget_states(rng: random.Random, known: Known, page: str) -> tuple[str, list[WidgetState]]:
+def widget_states(
+    rng: random.Random, known: Known, page: str, kinds: tuple[str, ...] = ("plain", "seed", "slider")
+) -> tuple[str, list[WidgetState]]:
     """Pick this run's kind and the widget values to send: the seed always, once known, and maybe a slider."""
-    kind = rng.choice(["plain", "seed", "slider"])
+    kind = rng.choice(kinds)
     states = []
     if kind == "seed" and known.seed is not None:
         known.seed_value = rng.randrange(1000)
@@ -128,18 +130,28 @@ def record(stats: Stats, known: Known, page: str, kind: str, run: Run) -> None:
             known.sliders.setdefault(page, element.slider)  # a numeric st.slider, not a select_slider
 
 
-async def session(index: int, port: int, deadline: float, stats: Stats) -> None:
-    """One visitor: walk the pages in turn (starting at a different one each) until the deadline."""
+async def session(index: int, port: int, deadline: float, stats: Stats, pace: Pace) -> None:
+    """One visitor: walk the pages (starting at a different one each) until the deadline.
+
+    Back to back by default (every rerun on the next page); at a lecture-hall pace (`--hall`) a student waits
+    `pace.think` seconds on average between interactions, changes a control on the page in front of them, and
+    moves to the next page with probability `pace.switch`.
+    """
     rng, known, turn = random.Random(index), Known(), index
+    if pace.think:
+        await asyncio.sleep(rng.uniform(0, pace.think))  # a hall does not click in unison
     while time.monotonic() < deadline:
         page = PAGES[turn % len(PAGES)]
         try:
             async with st_client.session("127.0.0.1", port, message_cache=False) as client:
                 while time.monotonic() < deadline:
                     page = PAGES[turn % len(PAGES)]
-                    kind, states = widget_states(rng, known, page)
+                    kind, states = widget_states(rng, known, page, pace.kinds)
                     record(stats, known, page, kind, await client.rerun(page, states))
-                    turn += 1
+                    if rng.random() < pace.switch:
+                        turn += 1
+                    if pace.think:
+                        await asyncio.sleep(rng.uniform(0.5, 1.5) * pace.think)
         except TimeoutError:
             stats.error("timeout", page, "no connection or no script_finished in time; reconnecting")
             turn += 1
@@ -148,11 +160,25 @@ async def session(index: int, port: int, deadline: float, stats: Stats) -> None:
             await asyncio.sleep(1)
 
 
-async def phase(port: int, pid: int, sessions: int, seconds: float) -> tuple[Stats, float]:
+@dataclass(frozen=True)
+class Pace:
+    """How a session clicks: mean seconds between its interactions (0: back to back) and its chance of moving to
+    the next page at each one."""
+
+    think: float = 0.0
+    switch: float = 1.0
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        # Back to back, a third of the reruns change nothing; a student at a hall's pace changes a control each time.
+        return ("seed", "slider", "slider") if self.think else ("plain", "seed", "slider")
+
+
+async def phase(port: int, pid: int, sessions: int, seconds: float, pace: Pace = Pace()) -> tuple[Stats, float]:
     """Run `sessions` concurrent sessions for `seconds`; return their stats and the server's peak RSS (MB)."""
     stats, peak, cpu_start, load_start = Stats(), rss_mb(pid), cpu_seconds(pid), os.getloadavg()[0]
     deadline = time.monotonic() + seconds
-    tasks = [asyncio.create_task(session(i, port, deadline, stats)) for i in range(sessions)]
+    tasks = [asyncio.create_task(session(i, port, deadline, stats, pace)) for i in range(sessions)]
     while not all(task.done() for task in tasks):  # ends by deadline + st_client.RERUN_TIMEOUT at the latest
         await asyncio.wait(tasks, timeout=0.5)
         peak = max(peak, rss_mb(pid))
@@ -172,7 +198,8 @@ def quantiles(values: list[float]) -> str:
 
 def report(args, stats: Stats, five: Stats | None, memory: dict[str, float], log_path: str) -> int:
     """Print the tables; return the number of errors over both phases."""
-    print(f"\nLoad test: {args.sessions} sessions x {args.duration:.0f} s over {len(PAGES)} pages, streamlit")
+    pace = f"a rerun every ~{args.think:.0f} s each" if args.think else "back to back"
+    print(f"\nLoad test: {args.sessions} sessions x {args.duration:.0f} s ({pace}) over {len(PAGES)} pages, streamlit")
     print(f"{streamlit.__version__}, client and server on the same machine; server log: {log_path}\n")
     print(f"{'page':16}{'first heading':42}{'runs':>6}{'p50 s':>7}{'p95 s':>7}{'max s':>7}{'errors':>8}{'KB/run':>8}")
     for page in PAGES:
@@ -220,7 +247,21 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 when any rerun failed")
     parser.add_argument("--after", type=float, default=SESSION_TTL + 10, help="seconds after the sessions left (130)")
     parser.add_argument("--set", action="append", default=[], metavar="OPTION=VALUE", help="a server option")
+    parser.add_argument(
+        "--hall",
+        action="store_true",
+        help="lecture-hall pace: a control changed every ~10 s, a new page 1 time in 5; no 5-session phase",
+    )
+    parser.add_argument("--think", type=float, help="mean seconds between a session's interactions (--hall: 10)")
+    parser.add_argument("--switch", type=float, help="chance of moving to the next page per interaction (--hall: 0.2)")
     args = parser.parse_args()
+    pace = Pace(
+        think=args.think if args.think is not None else (10.0 if args.hall else 0.0),
+        switch=args.switch if args.switch is not None else (0.2 if args.hall else 1.0),
+    )
+    args.think = pace.think
+    if args.hall:
+        args.phase5 = 0
     args.sessions = args.sessions or (5 if args.quick else 20)
     args.duration = args.duration or (30 if args.quick else 180)
     if args.sessions <= 5:
@@ -243,7 +284,7 @@ def main() -> int:
             time.sleep(5)
         print(f"{args.sessions} sessions for {args.duration:.0f} s ...", flush=True)
         stats, memory[f"peak({args.sessions} sessions)"] = asyncio.run(
-            phase(port, server.pid, args.sessions, args.duration)
+            phase(port, server.pid, args.sessions, args.duration, pace)
         )
         left = time.monotonic()
         time.sleep(SETTLE)
