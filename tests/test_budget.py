@@ -282,3 +282,27 @@ def test_tuning_covers_the_whole_race_when_it_fits_and_its_estimate_fits_the_tun
     assert race.tuning_steps(50) == 50
     horizon = race.tuning_steps(2000)
     assert race._tune_cost(horizon).seconds <= race.TUNE_BUDGET.seconds < race._tune_cost(horizon + 10).seconds
+
+
+# --- memory after the sessions leave -----------------------------------------------------------------------------
+
+
+def test_the_reaper_drops_expired_entries_of_a_cache_nobody_calls_any_more():
+    import time
+
+    from ui import memory
+
+    calls = []
+
+    @st.cache_data(ttl=0.2)
+    def held(k: int) -> bytes:
+        calls.append(k)
+        return bytes(1000)
+
+    held(1), held(2), held(1)
+    assert calls == [1, 2]
+    time.sleep(0.3)
+    assert memory.reap_once() >= 2  # both gone without a call to `held` (Streamlit alone drops them when next called)
+    assert memory.expire_caches() == 0
+    held(1)
+    assert calls == [1, 2, 1]  # recomputed: the entry had gone
