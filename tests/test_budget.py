@@ -306,3 +306,9 @@ def test_the_reaper_drops_expired_entries_of_a_cache_nobody_calls_any_more():
     assert memory.expire_caches() == 0
     held(1)
     assert calls == [1, 2, 1]  # recomputed: the entry had gone
+
+
+def test_the_race_at_its_default_steps_with_every_optimizer_fits_its_budget():
+    gb.check_race(
+        race.RACE_BUDGET, steps=300, optimizers=len(gd.FIRST_ORDER), newton_steps=opt_controls.SECOND_ORDER_STEPS
+    )

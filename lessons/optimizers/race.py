@@ -30,7 +30,7 @@ MODES = {
 TARGET_LOSS = 1e-6  # a run below this loss has arrived: the smallest such rate wins (less overshoot)
 COARSE = 3  # the first pass tries every COARSE-th rate of the ladder, the second the rates around the best
 NEWTON_LR = 1.0
-RACE_BUDGET = gd.Budget(seconds=0.3, megabytes=80)  # the race's descents (bench/page_cost.py: ≤ 1 CPU-s a rerun)
+RACE_BUDGET = gd.Budget(seconds=0.4, megabytes=80)  # 300 steps of all six fit (~0.34 s), 2000 of any one (~0.37 s)
 TUNE_BUDGET = gd.Budget(seconds=0.25, megabytes=80)  # the "best" mode's sweeps, all first-order optimizers together
 NEWTON_NOTES = {
     "ill_conditioned": "On this quadratic bowl Newton's method lands on the minimum in one step, whatever κ is: "
