@@ -4,9 +4,10 @@ import streamlit as st
 
 from lessons import HOME, PAGES
 from ui import links, presenter, server_guard, settings
-from ui.memory import cap_malloc_arenas
+from ui.memory import cap_malloc_arenas, start_reaper
 
 cap_malloc_arenas()  # many sessions, one thread each: see ui/memory.py
+start_reaper()  # expired cache entries dropped and freed memory returned every 30 s, even with no visitors
 server_guard.install()  # visitors cannot clear the caches, read /_stcore/metrics or pin uploads: see the module
 
 st.set_page_config(

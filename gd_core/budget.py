@@ -2,8 +2,10 @@
 
 A request's cost is estimated from its size (seconds ≈ Σ units × seconds per unit) with rates measured on a
 2-core CPU server (torch 2.13, float64, one thread; medians of 3, see bench/README.md):
-- a descent step: 30 µs (plain gradient descent on a moment problem) or 1 ms (a torch.optim optimizer or an
-  autograd problem); a learning rate advancing with the others in a sweep: 1 µs a step;
+- a descent step: 30 µs (plain gradient descent on a moment problem) or 0.15 ms (a torch.optim optimizer or an
+  autograd problem: 0.1 ms for SGD or autograd, 0.22 ms for Adam on a 2-D surface); a learning rate advancing
+  with the others in a sweep: 1 µs a step, or 35 µs through torch.optim (one parameter group per rate: Adam and
+  RMSProp step each group on its own; SGD 3 µs); a Newton step (Hessian and solve): 0.6 ms;
 - a data point read once to form the moments: 45 ns; a point shuffled into a minibatch epoch: 0.75 µs;
 - a loss-surface cell: 0.25 µs; a CSV cell: 60 ns read as numbers, 1.6 µs read as text (pandas, str dtype).
 The defaults (DEFAULT: 10 minutes, 8 GB) are generous, for notebooks (every MAX_STEPS request fits); a page
@@ -16,8 +18,10 @@ import math
 from dataclasses import dataclass
 
 STEP_S = 30e-6  # one plain-descent step of a moment problem (linear regression)
-TORCH_STEP_S = 1e-3  # one step through torch.optim / autograd
+TORCH_STEP_S = 0.15e-3  # one step through torch.optim / autograd
 RUN_STEP_S = 1e-6  # one more learning rate in a batched sweep, per step
+TORCH_RUN_STEP_S = 35e-6  # one more learning rate in a batched torch.optim sweep (its own parameter group), per step
+NEWTON_STEP_S = 0.6e-3  # one Newton step on a 2-D surface (Hessian by autograd, then a solve)
 POINT_S = 45e-9  # one data point read to form the moments
 SHUFFLE_S = 0.75e-6  # one data point shuffled and summed into its minibatch, per epoch
 CELL_S = 0.25e-6  # one loss-surface grid cell
@@ -62,10 +66,22 @@ class DescentCost:
     megabytes: float
 
 
-def descent_cost(steps: int, runs: int = 1, n: int = 0, batch_size: int | None = None, torch_steps: bool = False):
-    """Seconds ≈ steps·t_step + runs·steps·t_run + n·t_point + epochs·n·t_shuffle (epochs = ⌈steps/⌈n/B⌉⌉)."""
+def descent_cost(
+    steps: int,
+    runs: int = 1,
+    n: int = 0,
+    batch_size: int | None = None,
+    torch_steps: bool = False,
+    torch_optim: bool = False,
+):
+    """Seconds ≈ steps·t_step + runs·steps·t_run + n·t_point + epochs·n·t_shuffle (epochs = ⌈steps/⌈n/B⌉⌉).
+
+    torch_steps: each step goes through torch (autograd or torch.optim); torch_optim: through a torch.optim
+    optimizer, whose every extra rate costs TORCH_RUN_STEP_S a step instead of RUN_STEP_S."""
     steps, runs, n = max(int(steps), 0), max(int(runs), 1), max(int(n), 0)
-    seconds = (steps + 1) * (TORCH_STEP_S if torch_steps else STEP_S) + runs * (steps + 1) * RUN_STEP_S
+    torch_steps = torch_steps or torch_optim
+    seconds = (steps + 1) * (TORCH_STEP_S if torch_steps else STEP_S)
+    seconds += runs * (steps + 1) * (TORCH_RUN_STEP_S if torch_optim else RUN_STEP_S)
     seconds += n * POINT_S
     megabytes = runs * (steps + 1) * 16 * 8 / 1e6  # the tidy frame: ~16 float64 columns a row
     if batch_size is not None and n and batch_size < n:
@@ -84,21 +100,45 @@ def check_descent(
     n: int = 0,
     batch_size: int | None = None,
     torch_steps: bool = False,
+    torch_optim: bool = False,
 ) -> None:
     """Refuse a descent (or sweep) of `runs` × `steps` whose estimated cost is over the budget."""
-    cost = descent_cost(steps, runs, n, batch_size, torch_steps)
+    cost = descent_cost(steps, runs, n, batch_size, torch_steps, torch_optim)
     advice = "fewer epochs or a smaller batch" if batch_size is not None else "fewer steps or learning rates"
     (budget or DEFAULT).check(cost.seconds, cost.megabytes, advice)
 
 
 def affordable_steps(budget: Budget, *, n: int = 0, batch_size: int | None = None, runs: int = 1) -> int:
     """The most steps a descent can take within the budget (0 if not even one): a bisection on descent_cost."""
-    low, high = 0, 1
+    return largest_within(lambda k: descent_cost(k, runs, n, batch_size), budget)
+
+
+def race_cost(steps: int, optimizers: int, runs: int = 1, newton_steps: int = 0) -> DescentCost:
+    """`optimizers` torch.optim descents of `steps` steps, each a sweep of `runs` rates, plus a Newton run."""
+    one = descent_cost(steps, runs, torch_optim=True)
+    newton = (max(int(newton_steps), 0) + 1) * NEWTON_STEP_S if newton_steps else 0.0
+    return DescentCost(max(int(optimizers), 0) * one.seconds + newton, max(int(optimizers), 0) * one.megabytes)
+
+
+def check_race(budget: Budget | None, *, steps: int, optimizers: int, runs: int = 1, newton_steps: int = 0) -> None:
+    """Refuse a race of `optimizers` descents (each a sweep of `runs` rates) whose estimated cost is over budget."""
+    cost = race_cost(steps, optimizers, runs, newton_steps)
+    (budget or DEFAULT).check(cost.seconds, cost.megabytes, "fewer steps or fewer optimizers")
+
+
+def affordable_race_steps(budget: Budget, *, optimizers: int, runs: int = 1, newton_steps: int = 0) -> int:
+    """The most steps a race (as check_race prices it) can take within the budget (0 if not even one)."""
+    return largest_within(lambda k: race_cost(k, optimizers, runs, min(newton_steps, k)), budget)
+
+
+def largest_within(cost_of, budget: Budget) -> int:
+    """The largest k ≥ 0 whose cost_of(k) fits the budget (cost non-decreasing in k); 0 if none does."""
 
     def fits(k: int) -> bool:
-        cost = descent_cost(k, runs, n, batch_size)
+        cost = cost_of(k)
         return cost.seconds <= budget.seconds and cost.megabytes <= budget.megabytes
 
+    low, high = 0, 1
     if not fits(0):
         return 0
     while fits(high) and high < 1 << 40:

@@ -649,3 +649,34 @@ def test_the_substituted_update_and_the_table_row_follow_the_player(fresh_page):
     row = page.locator(".player-follow tr.now td").all_inner_texts()
     assert row[0] == "3" and row[1] == f"{a3:.6g}".replace("-", "−"), f"the highlighted row is {row}"
     assert session.runs.runs_started == runs_before, "following the player asked the server for a rerun"
+
+
+def test_an_upload_on_the_line_page_carries_over_to_the_minibatch_page(fresh_page):
+    """Issue 9: a CSV uploaded on page 2 is the data of page 3 after a click in the sidebar, with its columns."""
+    session = fresh_page("/fitting-a-line")
+    page = session.page
+    runs_before = session.runs.runs_started
+    page.get_by_text("Upload CSV", exact=True).click()
+    _wait_for_rerun(session, runs_before)
+    rows = "\n".join(f"{50 + 2 * i},{1 + i % 4},{1000 + 30 * i + (i % 3)}" for i in range(60))
+    runs_before = session.runs.runs_started
+    page.locator('input[type="file"]').set_input_files(
+        files=[{"name": "houses.csv", "mimeType": "text/csv", "buffer": f"area,rooms,price\n{rows}\n".encode()}]
+    )
+    _wait_for_rerun(session, runs_before)
+    sync_api.expect(page.get_by_text("houses.csv").first).to_be_visible()
+    runs_before = session.runs.runs_started
+    page.locator('[data-testid="stSidebarNav"] a[href$="/minibatches"]').click()
+    _wait_for_rerun(session, runs_before)
+    assert urlsplit(page.url).path == "/minibatches", page.url
+    sync_api.expect(page.get_by_text("uploaded earlier")).to_be_visible()
+    text = page.inner_text("body")
+    assert "different columns" not in text and "Upload a CSV file" not in text, text[:2000]
+    for label, column in (("x column", "area"), ("y column", "price")):
+        box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label)
+        chosen = box.evaluate("(w) => w.textContent + ' ' + [...w.querySelectorAll('input')].map((i) => i.value)")
+        assert column in chosen, f"{label}: {chosen!r}"
+    sent, _, drawn = session.wait()
+    assert sent >= 1 and drawn == sent, (sent, drawn)
+    problems = session.problems()
+    assert not problems, "\n".join(problems)

@@ -8,11 +8,16 @@ import io
 import numpy as np
 import pandas as pd
 import pytest
+import streamlit as st
 from pagetools import assert_charts_clean, assert_no_exception, charts, run_page, shown
 
 import gd_core as gd
 from gd_core import budget as gb
 from lessons import LESSONS
+from lessons.learning_rate import controls as learning_rate
+from lessons.one_weight import controls as one_weight
+from lessons.optimizers import controls as opt_controls
+from lessons.optimizers import race
 from ui import data_controls as dc
 
 TINY = gd.Budget(seconds=1e-3, megabytes=1)
@@ -174,7 +179,7 @@ def test_a_million_rows_on_the_line_page_at_the_most_steps_fit_within_the_budget
 EXTREMES = {
     "one-weight": {"one-weight.steps": "200"},
     "learning-rate": {"learning-rate.steps": "1000", "learning-rate.count": "128", "learning-rate.n": "500"},
-    "optimizers": {"optimizers.steps": "2000"},
+    "optimizers": {"optimizers.steps": "2000", "optimizers.within_budget": "true"},
 }
 
 
@@ -184,3 +189,126 @@ def test_the_other_pages_at_their_most_expensive_link_run_cleanly(slug):
     at = run_page(page, EXTREMES[slug])
     assert_no_exception(at)
     assert_charts_clean(at)
+
+
+# --- pages 1, 4 and 5: their own budgets ----------------------------------------------------------------------
+
+
+def test_torch_optim_sweeps_pay_per_rate_and_a_race_is_the_sum_of_its_descents():
+    one = gb.descent_cost(99, runs=12, torch_optim=True)
+    assert one.seconds == pytest.approx(100 * gb.TORCH_STEP_S + 12 * 100 * gb.TORCH_RUN_STEP_S)
+    assert gb.descent_cost(99, runs=12, torch_steps=True).seconds == pytest.approx(
+        100 * gb.TORCH_STEP_S + 12 * 100 * gb.RUN_STEP_S
+    )  # autograd with plain descent: the rates advance as one tensor
+    race_cost = gb.race_cost(99, optimizers=5, runs=12, newton_steps=50)
+    assert race_cost.seconds == pytest.approx(5 * one.seconds + 51 * gb.NEWTON_STEP_S)
+
+
+@pytest.mark.parametrize("optimizers,newton", [(5, 100), (1, 0), (3, 100)])
+def test_affordable_race_steps_is_the_largest_race_within_the_budget(optimizers, newton):
+    budget = race.RACE_BUDGET
+    k = gb.affordable_race_steps(budget, optimizers=optimizers, newton_steps=newton)
+    gb.check_race(budget, steps=k, optimizers=optimizers, newton_steps=min(newton, k))
+    with pytest.raises(gd.BudgetError, match="fewer steps or fewer optimizers"):
+        gb.check_race(budget, steps=k + 1, optimizers=optimizers, newton_steps=min(newton, k + 1))
+
+
+def test_the_most_expensive_settings_of_pages_1_and_4_fit_their_budgets():
+    """Page 1 at 200 steps (a typed loss: autograd) and page 4 at 128 rates × 1000 steps of the tutorial's loss
+    (autograd) run, not refuse: their budgets exist for what a later control could add."""
+    gb.check_descent(one_weight.PAGE_BUDGET, steps=200, torch_steps=True)
+    gb.check_descent(learning_rate.PAGE_BUDGET, steps=1000, runs=128, torch_steps=True)
+    at = run_page("lessons/one_weight/page.py", {"one-weight.steps": "200", "one-weight.loss": "sin(a)**2 + a**2/10"})
+    assert_no_exception(at)
+    assert_charts_clean(at)
+    assert len(at.dataframe[0].value) == 201  # every step, none cut
+
+
+def test_a_sweep_over_the_learning_rate_pages_budget_says_so_and_never_crashes(monkeypatch):
+    monkeypatch.setattr(learning_rate, "PAGE_BUDGET", TINY)
+    st.cache_data.clear()  # the sweeps of this link, run at the real budget by another test, are cached
+    at = run_page("lessons/learning_rate/page.py", EXTREMES["learning-rate"])
+    assert_no_exception(at)
+    warnings = " ".join(w.value for w in at.warning)
+    assert "128 runs × 1,000 steps: this would take ~" in warnings and "fewer steps or learning rates" in warnings
+
+
+OPTIMIZERS = [gd.OPTIMIZER_LABELS[name] for name in gd.OPTIMIZERS]
+
+
+def race_at(query: dict):
+    at = run_page("lessons/optimizers/page.py", {"optimizers.optimizers": OPTIMIZERS, **query})
+    assert_no_exception(at)
+    return at
+
+
+def test_a_race_over_its_budget_says_why_and_runs_only_when_asked_to_run_the_steps_that_fit():
+    at = race_at({"optimizers.steps": "2000"})
+    assert "5 optimizers × 2,000 steps: this would take ~" in messages(at)
+    assert "fewer steps or fewer optimizers" in messages(at)
+    assert not charts(at)  # nothing silently cut: the page waits for the visitor's choice
+    k = gb.affordable_race_steps(race.RACE_BUDGET, optimizers=5, newton_steps=opt_controls.SECOND_ORDER_STEPS)
+    k -= k % 10
+    toggle = at.toggle(key="optimizers.within_budget")
+    assert f"Race the first {k:,} steps instead" in toggle.label
+    toggle.set_value(True).run()
+    assert_no_exception(at)
+    assert_charts_clean(at)
+    table = next(d.value for d in at.dataframe if "final loss" in d.value.columns)
+    gd_row = table[table["optimizer"] == gd.OPTIMIZER_LABELS["gd"]].iloc[0]
+    problem = gd.test_function("ill_conditioned")
+    lr = opt_controls.default_lr("ill_conditioned", "gd")
+    own = gd.descend(problem, lr=lr, steps=k, start=problem.default_start).summary["final_loss"].iloc[0]
+    assert gd_row["final loss"] == pytest.approx(own, rel=1e-9, abs=1e-300)  # the race ran k steps, not 2000
+
+
+def test_the_best_lr_race_at_the_most_steps_tunes_on_the_steps_its_budget_allows_and_says_so():
+    best = race.MODES["best"]
+    at = race_at({"optimizers.steps": "2000", "optimizers.within_budget": "true", "optimizers.race": best})
+    assert_charts_clean(at)
+    horizon = race.tuning_steps(2000)
+    assert 10 <= horizon < 2000
+    assert any(f"Tuned on the first {horizon} of the " in c.value for c in at.caption)
+    tuned = next(d.value for d in at.dataframe if "best lr" in d.value.columns)
+    assert f"final loss after {horizon} steps" in tuned.columns
+    problem = gd.test_function("ill_conditioned")
+    label, lr, loss = tuned.iloc[0]
+    assert label == gd.OPTIMIZER_LABELS["gd"]
+    own = gd.descend(problem, lr=lr, steps=horizon, start=problem.default_start).summary["final_loss"].iloc[0]
+    assert loss == pytest.approx(own, rel=1e-9, abs=1e-300)
+
+
+def test_tuning_covers_the_whole_race_when_it_fits_and_its_estimate_fits_the_tuning_budget():
+    assert race.tuning_steps(50) == 50
+    horizon = race.tuning_steps(2000)
+    assert race._tune_cost(horizon).seconds <= race.TUNE_BUDGET.seconds < race._tune_cost(horizon + 10).seconds
+
+
+# --- memory after the sessions leave -----------------------------------------------------------------------------
+
+
+def test_the_reaper_drops_expired_entries_of_a_cache_nobody_calls_any_more():
+    import time
+
+    from ui import memory
+
+    calls = []
+
+    @st.cache_data(ttl=0.2)
+    def held(k: int) -> bytes:
+        calls.append(k)
+        return bytes(1000)
+
+    held(1), held(2), held(1)
+    assert calls == [1, 2]
+    time.sleep(0.3)
+    assert memory.reap_once() >= 2  # both gone without a call to `held` (Streamlit alone drops them when next called)
+    assert memory.expire_caches() == 0
+    held(1)
+    assert calls == [1, 2, 1]  # recomputed: the entry had gone
+
+
+def test_the_race_at_its_default_steps_with_every_optimizer_fits_its_budget():
+    gb.check_race(
+        race.RACE_BUDGET, steps=300, optimizers=len(gd.FIRST_ORDER), newton_steps=opt_controls.SECOND_ORDER_STEPS
+    )

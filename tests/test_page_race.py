@@ -8,7 +8,7 @@ import gd_core as gd
 from lessons.optimizers import controls, race
 
 PAGE = "lessons/optimizers/page.py"
-STEPS = 100  # a short budget keeps the tuning sweeps quick
+STEPS = 50  # within what the tuning covers whole (race.tuning_steps), and quick
 
 
 def race_page(mode: str, surface: str = "ill_conditioned"):

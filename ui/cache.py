@@ -1,6 +1,6 @@
 """The one caching pattern of the app: `@cached` on every function a rerun would otherwise recompute.
 
-st.cache_data keyed by the arguments, with a bounded number of entries, and a `Data` (a data set chosen on a
+st.cache_data keyed by the arguments, with a bounded number of entries and a TTL, and a `Data` (a data set chosen on a
 page) hashed by its key (the source and settings, or the upload's digest) rather than by its arrays.
 """
 
@@ -13,16 +13,21 @@ import streamlit as st
 
 F = TypeVar("F", bound=Callable)
 MAX_ENTRIES = 32
+# Entries live TTL_SECONDS from when they were computed (a popular one is recomputed once per TTL): with
+# ui.memory's reaper expiring them every 30 s, memory is back near the warm server's within ~2 minutes of the
+# last visitor leaving (bench/README.md, "memory after the sessions leave"). All bytes together stay under
+# server.maxCacheDataSize (.streamlit/config.toml).
+TTL_SECONDS = 90
 
 
 def _key_of(value) -> str:
     return value.key
 
 
-def cached(function: F | None = None, *, max_entries: int = MAX_ENTRIES) -> F:
+def cached(function: F | None = None, *, max_entries: int = MAX_ENTRIES, ttl: float = TTL_SECONDS) -> F:
     """st.cache_data with the app's bounds, a chosen data set hashed by its key (ui.data_controls.Data.key)."""
     hash_funcs = {"ui.data_controls.Data": _key_of}  # by name: data_controls itself uses `cached`
-    decorate = st.cache_data(max_entries=max_entries, show_spinner=False, hash_funcs=hash_funcs)
+    decorate = st.cache_data(max_entries=max_entries, ttl=ttl, show_spinner=False, hash_funcs=hash_funcs)
     return decorate if function is None else decorate(function)
 
 

@@ -62,7 +62,9 @@ class Parsed:
     error: str = ""
 
 
-@cached(max_entries=8)
+# A parsed upload outlives the page's other entries (ui.cache.TTL_SECONDS): the other line page reads it by its digest
+# alone (its uploader is empty there), for as long as a lesson lasts; 8 files of at most ~16 MB each.
+@cached(max_entries=8, ttl=45 * 60)
 def _parse(digest: str, _content: bytes | None) -> Parsed:
     """read_csv of the file with this SHA-256 digest (its bytes are not hashed: the digest is the key)."""
     if _content is None:

@@ -10,6 +10,10 @@ MALLOC_ARENA_MAX=2 would, which Community Cloud does not let us set) measured wi
 import ctypes
 import ctypes.util
 import functools
+import gc
+import logging
+import threading
+import time
 
 _M_ARENA_MAX = -8  # from glibc's malloc.h
 
@@ -22,3 +26,80 @@ def cap_malloc_arenas(arenas: int = 2) -> bool:
         return bool(libc.mallopt(_M_ARENA_MAX, arenas))
     except (OSError, AttributeError):
         return False
+
+
+# --- giving memory back after the sessions leave (issue 9) -------------------------------------------------------
+# st.cache_data drops an entry past its TTL only when that same cache is next read or written, so a cache nobody
+# calls any more keeps its entries for good. The reaper thread expires every cache's stale entries itself, then
+# collects and hands the freed heap back to the system (malloc_trim), every REAP_SECONDS.
+REAP_SECONDS = 30.0
+_log = logging.getLogger(__name__)
+
+
+def malloc_trim() -> bool:
+    """Return the free memory at the top and inside glibc's heaps to the system; False on other C libraries."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return bool(libc.malloc_trim(0))
+    except (OSError, AttributeError):
+        return False
+
+
+def expire_caches() -> int:
+    """Drop every st.cache_data entry past its TTL now, in every cache; the number dropped (0 where Streamlit's
+    internals are not the ones of 1.67, read in runtime/caching/cache_data_api.py and storage/)."""
+    try:
+        from streamlit.runtime.caching import cache_data_api
+
+        registry = cache_data_api._data_caches
+        with registry._caches_lock:
+            caches = [cache for group in registry._function_caches.values() for cache in group.values()]
+        dropped = 0
+        for cache in caches:
+            storage = cache.storage
+            with storage._mem_cache_lock:
+                dropped += len(storage._mem_cache.expire())
+                storage._report_removals(storage._take_pending_removals())
+        return dropped
+    except AttributeError as error:  # a Streamlit release with other internals: the caches expire lazily only
+        _log.warning("ui.memory: cannot expire st.cache_data entries (%s); they expire when next used", error)
+        return 0
+
+
+def session_count() -> int | None:
+    """How many sessions the server holds (connected, or kept after their socket closed); None without a server."""
+    try:
+        from streamlit.runtime import Runtime
+
+        return len(Runtime.instance()._session_mgr.list_sessions()) if Runtime.exists() else None
+    except (AttributeError, RuntimeError):
+        return None
+
+
+def reap_once(collect: bool = False) -> int:
+    """expire_caches(), then gc.collect() if anything went (or `collect`), and malloc_trim(); entries dropped."""
+    dropped = expire_caches()
+    if dropped or collect:
+        gc.collect()  # ~0.25 CPU-s (runner.postScriptGC is off, see config.toml): only when there is garbage
+    malloc_trim()  # cheap (no Python objects walked): also returns what the sessions that left had freed
+    return dropped
+
+
+@functools.cache
+def start_reaper(every: float = REAP_SECONDS) -> threading.Thread:
+    """Start (once per process) the daemon thread that runs reap_once() every `every` seconds."""
+
+    def loop() -> None:
+        sessions = session_count()
+        while True:
+            time.sleep(every)
+            try:
+                now = session_count()
+                reap_once(collect=now is not None and sessions is not None and now < sessions)  # some sessions left
+                sessions = now
+            except Exception:  # never let the reaper take the server down
+                _log.exception("ui.memory: reaping failed")
+
+    thread = threading.Thread(target=loop, name="descent-memory-reaper", daemon=True)
+    thread.start()
+    return thread

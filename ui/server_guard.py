@@ -25,6 +25,7 @@ import asyncio
 import json
 import logging
 import os
+import sys
 import threading
 from dataclasses import asdict, dataclass
 from unittest.mock import Mock
@@ -229,6 +230,7 @@ def _guard_routes(runtime: Runtime, session_id: str) -> bool | None:
 async def _probe(request: Request) -> Response:
     """Test hook (DESCENT_GUARD_PROBE=1 only): what the server holds, as JSON."""
     stats = get_data_cache_stats_provider().get_stats()
+    media = Runtime.instance().media_file_mgr._storage.get_stats()  # download buttons' files, per session
     manager = Runtime.instance().uploaded_file_mgr
     files, held, most = manager.held() if isinstance(manager, BoundedUploadedFileManager) else (-1, -1, -1)
     body = asdict(GUARDS) | {
@@ -236,5 +238,10 @@ async def _probe(request: Request) -> Response:
         "upload_files": files,
         "upload_bytes": held,
         "most_files_in_a_session": most,
+        "sessions": len(Runtime.instance()._session_mgr.list_sessions()),
+        "media_bytes": sum(s.byte_length for family in media.values() for s in family),
+        "python_blocks": sys.getallocatedblocks(),  # live small Python allocations (pymalloc)
+        "threads": threading.active_count(),
+        "os_threads": len(os.listdir("/proc/self/task")) if os.path.isdir("/proc/self/task") else -1,
     }
     return Response(json.dumps(body), media_type="application/json")

@@ -89,6 +89,8 @@ try:
     )
     st.markdown("\n".join("- " + c.REGIME_SENTENCES[name] for name in gd.REGIMES))
     st.download_button("Download the sweep (CSV)", table.to_csv(index=False), "lr_sweep.csv", key=key("sweep_csv"))
+except gd.BudgetError as error:  # the page's work budget (controls.PAGE_BUDGET)
+    st.warning(f"{count} runs × {steps:,} steps: {error}.", icon="⏱️")
 except ValueError as error:
     st.error(f"The sweep failed: {error}")
 
@@ -114,6 +116,9 @@ chosen_lrs = tuple(sorted(choice * unit for choice in chosen))
 try:
     frame, summary = c.sweep(choice, start, chosen_lrs, steps, s.device, True)
     found = p.predictions(choice, start, chosen_lrs, steps, s.device)
+except gd.BudgetError as error:
+    st.warning(f"{len(chosen_lrs)} runs × {steps:,} steps: {error}.", icon="⏱️")
+    st.stop()
 except ValueError as error:
     st.error(f"The runs failed: {error}")
     st.stop()

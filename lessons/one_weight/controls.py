@@ -23,6 +23,10 @@ LESSON = lesson("one-weight")
 LR_OPTIONS = lr_ladder(1e-4, 10.0, named=(1 / 18, 1 / 9))
 LAST_GOOD = f"_{LESSON.key}.last_good_loss"  # session key: the last loss text that ran ("" = the tutorial's loss)
 
+# The page's work budget (issue 9): a run of the most steps (200, autograd for a typed loss) is priced at ~0.03 s.
+# Over it, run_or_fall_back shows gd.BudgetError's message (a ValueError) and runs the last loss that worked.
+PAGE_BUDGET = gd.Budget(seconds=0.2, megabytes=40)
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -122,7 +126,7 @@ def run(text: str, lr: float, steps: int, start: float, device: str) -> Run:
     """Descend once and prepare everything the page shows (plain frames and numbers, cached)."""
     problem = problem_for(text)
     param = problem.param_names[0]
-    trajectory = gd.descend(problem, lr=lr, steps=steps, start=start, device=device)
+    trajectory = gd.descend(problem, lr=lr, steps=steps, start=start, device=device, budget=PAGE_BUDGET)
     frame = trajectory.run(0)
     minimum = problem.minima[0][0] if problem.minima else None
     ranges = charts.curve_ranges(charts.step_windows(frame, param, minimum))
@@ -135,7 +139,9 @@ def run(text: str, lr: float, steps: int, start: float, device: str) -> Run:
     return Run(
         param=param,
         frame=frame,
-        curve=pd.concat([gd.loss_surface(problem, [r], 300, device=device) for r in ranges], ignore_index=True),
+        curve=pd.concat(
+            [gd.loss_surface(problem, [r], 300, device=device, budget=PAGE_BUDGET) for r in ranges], ignore_index=True
+        ),
         minimum=minimum,
         critical_lr=critical,
         diverged_at=None if pd.isna(diverged_at) else int(diverged_at),

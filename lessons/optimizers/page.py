@@ -37,6 +37,7 @@ optimizers = bound(
     format_func=gd.OPTIMIZER_LABELS.get,
 )
 mode = race.mode_control(key)
+steps = race.steps_within_budget(steps, optimizers, key)
 schedule = sc.schedule_for(sc.schedule_control(key("schedule")), steps)
 problem = gd.test_function(surface)
 (xlo, xhi), (ylo, yhi) = problem.view

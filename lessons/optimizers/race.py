@@ -3,6 +3,9 @@
 "Best" runs one batched gd.sweep per first-order optimizer over the page's lr ladder (a coarse pass over every
 third rate, then the rates around the best) and keeps the rate with the lowest final loss, or the smallest one
 that gets below TARGET_LOSS. Newton's method keeps lr = 1 (the pure Newton step θ − H⁻¹∇f): it is the reference.
+
+Work budgets (issue 9, gd_core.budget): the race itself within RACE_BUDGET (over it the page says so and offers the
+steps that fit); the tuning within TUNE_BUDGET, by tuning on the first tuning_steps(steps) steps, said on the page.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 import gd_core as gd
+from gd_core import budget as gb
 from lessons.optimizers import controls as c
 from ui.cache import cached
 from ui.widgets import bound
@@ -26,6 +30,8 @@ MODES = {
 TARGET_LOSS = 1e-6  # a run below this loss has arrived: the smallest such rate wins (less overshoot)
 COARSE = 3  # the first pass tries every COARSE-th rate of the ladder, the second the rates around the best
 NEWTON_LR = 1.0
+RACE_BUDGET = gd.Budget(seconds=0.4, megabytes=80)  # 300 steps of all six fit (~0.34 s), 2000 of any one (~0.37 s)
+TUNE_BUDGET = gd.Budget(seconds=0.25, megabytes=80)  # the "best" mode's sweeps, all first-order optimizers together
 NEWTON_NOTES = {
     "ill_conditioned": "On this quadratic bowl Newton's method lands on the minimum in one step, whatever κ is: "
     "it divides each direction's step by that direction's curvature.",
@@ -69,6 +75,41 @@ def tune(surface: str, optimizer: str, steps: int, x0: float, y0: float, device:
     return Tuned(optimizer, float(row["lr"]), float(row["final_loss"]), len(coarse) + len(fine))
 
 
+def _tune_cost(steps: int) -> gb.DescentCost:
+    """The estimated cost of tune() for every first-order optimizer: a coarse sweep, then a fine one."""
+    coarse = len(c.LR_CHOICES[::COARSE])
+    first, second = (gb.race_cost(steps, len(gd.FIRST_ORDER), runs) for runs in (coarse, 2 * COARSE - 1))
+    return gb.DescentCost(first.seconds + second.seconds, max(first.megabytes, second.megabytes))
+
+
+def tuning_steps(steps: int) -> int:
+    """The steps the "best" mode tunes on: `steps`, or the most that fit TUNE_BUDGET (a multiple of 10, ≥ 10)."""
+    affordable = gb.largest_within(_tune_cost, TUNE_BUDGET)
+    return int(steps) if affordable >= steps else max(affordable - affordable % 10, 10)
+
+
+def steps_within_budget(steps: int, optimizers: list[str], key) -> int:
+    """`steps`, when the race fits RACE_BUDGET; else a warning that says why, and a toggle to race the steps that
+    fit (the page stops until it is on): never a silent cut."""
+    first = sum(name in gd.FIRST_ORDER for name in optimizers)
+    newton = c.SECOND_ORDER_STEPS if len(optimizers) > first else 0
+    try:
+        gb.check_race(RACE_BUDGET, steps=steps, optimizers=first, newton_steps=min(newton, steps))
+        return steps
+    except gd.BudgetError as error:
+        affordable = gb.affordable_race_steps(RACE_BUDGET, optimizers=first, newton_steps=newton)
+        affordable -= affordable % 10
+        st.warning(f"{first} optimizers × {steps:,} steps: {error}.", icon="⏱️")
+        if affordable < 10:
+            st.stop()
+        shorter = bound(
+            st.toggle, f"Race the first {affordable:,} steps instead", key=key("within_budget"), value=False
+        )
+        if not shorter:
+            st.stop()
+        return affordable
+
+
 def mode_control(key) -> str:
     """The race-mode radio (URL key optimizers.race)."""
     return bound(st.radio, "Race", key=key("race"), options=list(MODES), format_func=MODES.get, horizontal=True)
@@ -90,12 +131,13 @@ def race_lrs(
             format_func="{:g}".format,
         )
         return {name: (NEWTON_LR if name not in gd.FIRST_ORDER else float(shared)) for name in by_hand}
-    tuned = [tune(surface, name, steps, *start, device) for name in gd.FIRST_ORDER]
+    horizon = tuning_steps(steps)
+    tuned = [tune(surface, name, horizon, *start, device) for name in gd.FIRST_ORDER]
     table = pd.DataFrame(
         {
             "optimizer": [gd.OPTIMIZER_LABELS[t.optimizer] for t in tuned],
             "best lr": [t.lr for t in tuned],
-            f"final loss after {steps} steps": [t.final_loss for t in tuned],
+            f"final loss after {horizon} steps": [t.final_loss for t in tuned],
         }
     )
     st.dataframe(
@@ -103,13 +145,19 @@ def race_lrs(
         hide_index=True,
         column_config={
             "best lr": st.column_config.NumberColumn(format="%g"),
-            f"final loss after {steps} steps": st.column_config.NumberColumn(format="%.4g"),
+            f"final loss after {horizon} steps": st.column_config.NumberColumn(format="%.4g"),
         },
     )
     st.caption(
         f"Each first-order optimizer's rate from the {len(c.LR_CHOICES)}-rate ladder: the lowest final loss after "
-        f"{steps} steps from this start, or the smallest rate below {TARGET_LOSS:g} ({tuned[0].tried} rates tried "
+        f"{horizon} steps from this start, or the smallest rate below {TARGET_LOSS:g} ({tuned[0].tried} rates tried "
         "per optimizer, each set as one batched sweep)."
+        + (
+            f" Tuned on the first {horizon} of the {steps} steps: tuning on all of them would take longer than "
+            "this page allows a rerun."
+            if horizon < steps
+            else ""
+        )
     )
     rates = {t.optimizer: t.lr for t in tuned}
     return {name: rates.get(name, NEWTON_LR) for name in by_hand}
