@@ -18,7 +18,7 @@ from practice.answers import MAX_LENGTH, AnswerError
 from practice.questions import KINDS, MAX_SEED, kind_of, make, parse_variant, variant_id
 from practice.records import ChoiceAnswer, NumberAnswer, Question
 from practice.score import Result, record, score
-from ui.cache import cached, finished_spec
+from ui.cache import ALTAIR_LOCK, cached, finished_spec
 from ui.text import plain
 
 PARAM = "practice"  # the URL query parameter that opens a variant
@@ -135,7 +135,8 @@ def _reveal_spec(question: Question, prediction) -> dict:
     key = _key(question.lesson, "reveal_spec")
     kept = st.session_state.get(key)
     if kept is None or kept[0] != question.id:
-        kept = (question.id, charts.reveal_chart(question, prediction).to_dict())
+        with ALTAIR_LOCK:  # Altair's transformer is process-wide: not while ui.cache.finished_spec has its own on
+            kept = (question.id, charts.reveal_chart(question, prediction).to_dict())
         st.session_state[key] = kept
     return kept[1]
 
