@@ -16,6 +16,7 @@ from export.notebook import scene_notebook
 from export.offline import offline_page
 from export.scene import SceneSpec
 from export.script import scene_script
+from ui.cache import json_spec
 
 
 def scene_link() -> str:
@@ -45,7 +46,7 @@ def scene_exports(
         page.download_button(
             "⬇️ Download this scene as a web page",
             lambda: offline_page(
-                [chart if isinstance(chart, dict) else chart.to_dict(validate=False) for chart in charts],
+                [json_spec(chart) if isinstance(chart, dict) else chart.to_dict(validate=False) for chart in charts],
                 title=spec.title,
                 formulas=list(formulas),
                 settings=list(settings),

@@ -18,7 +18,7 @@ from practice.answers import MAX_LENGTH, AnswerError
 from practice.questions import KINDS, MAX_SEED, kind_of, make, parse_variant, variant_id
 from practice.records import ChoiceAnswer, NumberAnswer, Question
 from practice.score import Result, record, score
-from ui.cache import cached
+from ui.cache import ALTAIR_LOCK, cached, finished_spec
 from ui.text import plain
 
 PARAM = "practice"  # the URL query parameter that opens a variant
@@ -34,6 +34,14 @@ def _key(lesson: str, name: str) -> str:
 def _question(lesson: str, kind: str, seed: int) -> Question:
     """make() cached: the lecture hall opening one variant computes it once."""
     return make(lesson, kind, seed)
+
+
+@cached(max_entries=128)
+def _ask_spec(lesson: str, kind: str, seed: int) -> dict | None:
+    """The question's ask chart as a finished Vega-Lite dict, or None: built once per variant, not on every rerun
+    (building and validating it with Altair was 80–150 ms of an identical rerun of a page showing a loss map)."""
+    ask = charts.ask_chart(_question(lesson, kind, seed))
+    return None if ask is None else finished_spec(ask.properties(usermeta=SECTION))
 
 
 def _start(lesson: str) -> None:
@@ -98,7 +106,7 @@ def _section(lesson: str) -> None:
     if question.note:
         st.caption(plain(question.note))
     locked = st.session_state.get(_key(lesson, f"locked.{qid}"))
-    _answer_input(question, disabled=locked is not None)
+    _answer_input(question, _ask_spec(lesson, kind, seed), disabled=locked is not None)
     st.caption(plain(question.answer.rule.capitalize() + "."))
     if locked is None:
         st.button(
@@ -127,7 +135,8 @@ def _reveal_spec(question: Question, prediction) -> dict:
     key = _key(question.lesson, "reveal_spec")
     kept = st.session_state.get(key)
     if kept is None or kept[0] != question.id:
-        kept = (question.id, charts.reveal_chart(question, prediction).to_dict())
+        with ALTAIR_LOCK:  # Altair's transformer is process-wide: not while ui.cache.finished_spec has its own on
+            kept = (question.id, charts.reveal_chart(question, prediction).to_dict())
         st.session_state[key] = kept
     return kept[1]
 
@@ -170,17 +179,15 @@ def _use_pick(question: Question, chart_key: str) -> None:
     st.session_state[f"{base}.clicks"] = st.session_state.get(f"{base}.clicks", 0) + 1
 
 
-def _answer_input(question: Question, disabled: bool) -> None:
-    """The input for the answer type (read back by _given), and the ask chart when the question has one."""
+def _answer_input(question: Question, ask: dict | None, disabled: bool) -> None:
+    """The input for the answer type (read back by _given), and the ask chart (a finished spec) if there is one."""
     base = _key(question.lesson, question.id)
-    ask = charts.ask_chart(question)
     if ask is not None:
-        ask = ask.properties(usermeta=SECTION)
         chart_key = f"{base}.pick.{st.session_state.get(f'{base}.clicks', 0)}"  # fresh after each click
         if disabled or (question.ask is not None and "option" in question.ask):
-            st.altair_chart(ask, key=chart_key)
+            st.vega_lite_chart(ask, key=chart_key)
         else:
-            st.altair_chart(
+            st.vega_lite_chart(
                 ask, key=chart_key, on_select=lambda: _use_pick(question, chart_key), selection_mode=charts.PICK
             )
             st.caption("Click the chart to fill in the answer, or type it.")

@@ -13,6 +13,7 @@ import streamlit as st
 
 import gd_core as gd
 from charts.kit import BLUE, colour_of, step_slider, thin, thinning_stride, with_params
+from ui.cache import chart_spec
 from ui.widgets import remembered
 
 FINAL_FACTOR = 0.01  # exponential decay: the last step's rate as a fraction of the first
@@ -79,5 +80,7 @@ def schedule_panel(schedule: gd.Schedule, frame: pd.DataFrame, steps: int, by: s
     if schedule.kind == "constant" or "lr_step" not in frame:
         st.caption(RESCUE_NOTE)
         return
-    st.altair_chart(lr_panel(frame, steps, by=by))
+    # A finished spec cached by its inputs (ui.cache.chart_spec): no Altair build on a rerun that changed nothing.
+    used = [c for c in ("step", "lr_step", by, "run") if c and c in frame]
+    st.vega_lite_chart(chart_spec(lr_panel, frame[used], steps, by=by))
     st.latex(schedule.latex)

@@ -17,7 +17,7 @@ import gd_core as gd
 from charts.kit import step_slider, thin, thinning_stride
 from lessons.learning_rate import prediction_charts as pc
 from lessons.learning_rate.controls import ProblemChoice
-from ui.cache import cached
+from ui.cache import cached, chart_spec
 
 RELATIVE_FLOOR = 1e-9  # below this fraction of the first distance a ratio is rounding noise, not contraction
 LATE_STEPS = 5  # the measured contraction: the geometric mean of a run's last ratios above the floor
@@ -96,13 +96,22 @@ def curvature_metrics(found: Predictions) -> None:
     cols[2].metric("its ρ = (κ−1)/(κ+1)", f"{curv.best_contraction:.4g}", help="ρ at the best fixed rate.")
 
 
+# The two charts as finished specs cached by their inputs (ui.cache.chart_spec): building and validating them with
+# Altair on every rerun was 75 ms of an identical rerun of the page (cProfile). The slider is made inside, so the
+# cache key is plain data.
+def _contraction_chart(steps_frame: pd.DataFrame, labels: dict, stride: int, steps: int):
+    return pc.contraction_chart(steps_frame, labels, step_slider(steps, stride=stride), steps)
+
+
+def _eigen_chart(eigen: pd.DataFrame, labels: dict, stride: int, steps: int):
+    return pc.eigen_chart(eigen, labels, step_slider(steps, stride=stride), steps)
+
+
 def prediction_section(found: Predictions, table: pd.DataFrame, steps: int) -> None:
     """The measured-against-predicted chart, and for the line the eigen-path chart and the centring sentence."""
     stride = thinning_stride(steps)
     labels = dict(zip(table["lr"], pc.run_labels(table), strict=True))
-    st.altair_chart(
-        pc.contraction_chart(thin(above_floor(found.steps), stride), labels, step_slider(steps, stride=stride), steps)
-    )
+    st.vega_lite_chart(chart_spec(_contraction_chart, thin(above_floor(found.steps), stride), labels, stride, steps))
     st.caption(
         "Each run's measured ratio of distances to θ* per step (dots), and the ratio the Hessian predicts, "
         "max over its eigenvalues of |1 − lr·λ| (dashed, same colour). Where the two directions contract at "
@@ -111,7 +120,7 @@ def prediction_section(found: Predictions, table: pd.DataFrame, steps: int) -> N
     )
     if found.eigen is None:
         return
-    st.altair_chart(pc.eigen_chart(thin(found.eigen, stride), labels, step_slider(steps, stride=stride), steps))
+    st.vega_lite_chart(chart_spec(_eigen_chart, thin(found.eigen, stride), labels, stride, steps))
     curv = found.curvature
     st.caption(
         f"The same runs in the Hessian's eigen-coordinates: along the slow direction (λmin = {curv.lambda_min:.4g}) "

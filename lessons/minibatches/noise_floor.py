@@ -13,7 +13,7 @@ import streamlit as st
 
 import gd_core as gd
 from charts.kit import BLUE, GREY, VERMILION, finite_rows
-from ui.cache import cached
+from ui.cache import cached, chart_spec
 
 STEPS = 500  # updates per run, the same for every B: enough to settle at the page's default rate
 MAX_SIZES = 10  # B = 2, 4, … 1024 below n (≤ ~0.3 CPU-s on 5,000 points); B = 1 is past the linear regime
@@ -72,7 +72,7 @@ def noise_floor_section(data, lr: float, seed: int, device: str) -> None:
     except ValueError as error:
         st.info(f"No noise-floor sweep for these settings: {error}")
         return
-    st.altair_chart(floor_chart(sweep.floor))
+    st.vega_lite_chart(chart_spec(floor_chart, sweep.floor))  # a finished spec, built once per sweep
     small = sweep.floor
     st.caption(
         f"At lr = {lr:g}, {STEPS} steps per batch size (one batched sweep): the plateau is the mean excess loss over "
