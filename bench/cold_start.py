@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/cold_start.py                  # /one-weight, 3 cold starts, medians
     .venv/bin/python bench/cold_start.py --page learning-rate --runs 5
+    .venv/bin/python bench/cold_start.py --root /tmp/before --root .   # two checkouts, runs interleaved
 
 Chromium (Debian's /usr/bin/chromium, headless, loopback only) is launched first and not counted. Then, per run:
 a fresh server is started; `healthy` is the wall time until /_stcore/health says ok (Python, `import streamlit`,
@@ -40,7 +41,7 @@ IMPORTS = [
     ("gd_core", "import gd_core"),
     ("ui (app.py's own imports)", "from ui import links, presenter, settings"),
     ("altair", "import altair"),
-    ("gd_core.charts", "import gd_core.charts"),
+    ("charts (the chart kit)", "import charts.kit"),
     (
         "Altair's schema (first chart validated)",
         "import altair as alt, pandas as pd; alt.Chart(pd.DataFrame({'x': [0.0]})).mark_point().encode(x='x:Q')"
@@ -53,7 +54,11 @@ sys.path.insert(0, ".")
 spent = []
 for name, statement in json.loads(sys.argv[1]):
     start = time.process_time()
-    exec(statement)
+    try:
+        exec(statement)
+    except ImportError:  # an older checkout (--root) may lack a module
+        spent.append((name, None))
+        continue
     spent.append((name, time.process_time() - start))
 print(json.dumps(spent))
 """  # our own constant statements, never a visitor's text
@@ -113,20 +118,36 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--page", default="one-weight", help="url path of a page with a chart (default one-weight)")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--root",
+        action="append",
+        type=Path,
+        help="checkout to start (default this one); give it twice, e.g. a `git worktree` of an older commit and this "
+        "one, and the runs alternate between them so both see the same load",
+    )
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    costs = import_costs(ROOT)
-    runs = []
+    roots = [root.resolve() for root in args.root or [ROOT]]
+    costs = {root: import_costs(root) for root in roots}
+    runs: dict[Path, list[ColdStart]] = {root: [] for root in roots}
     with sync_playwright() as playwright, tempfile.NamedTemporaryFile(prefix="descent_cold_", suffix=".log") as log:
         launched = time.perf_counter()
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         launch = time.perf_counter() - launched
         for _ in range(args.runs):
-            runs.append(cold_start(browser, args.page, ROOT, log))
+            for root in roots:
+                runs[root].append(cold_start(browser, args.page, root, log))
         browser.close()
-    med = lambda name: statistics.median(getattr(run, name) for run in runs)  # noqa: E731
     print(f"cold start of /{args.page}, {args.runs} runs, medians (Chromium launched beforehand in {launch:.1f} s)")
+    for root in roots:
+        report(root, runs[root], costs[root])
+    return 0
+
+
+def report(root: Path, runs: list[ColdStart], costs: list[tuple[str, float]]) -> None:
+    print(f"{root}:")
+    med = lambda name: statistics.median(getattr(run, name) for run in runs)  # noqa: E731
     healthy_cpu = med("server_cpu_at_healthy")
     print(f"  process start -> /_stcore/health ok       {med('healthy'):6.2f} s wall ({healthy_cpu:.2f} CPU-s)")
     print(f"  healthy -> first chart drawn (browser)    {med('browser_side'):6.2f} s wall")
@@ -134,10 +155,9 @@ def main() -> int:
     print(f"  process start -> first chart drawn        {med('first_chart'):6.2f} s wall   (goal: 3 s)")
     print("import CPU-seconds, fresh interpreter, in app.py's order:")
     for name, seconds in costs:
-        print(f"  {name:42}{seconds:6.2f}")
-    print(f"  {'total':42}{sum(s for _, s in costs):6.2f}")
+        print(f"  {name:42}" + ("   n/a" if seconds is None else f"{seconds:6.2f}"))
+    print(f"  {'total':42}{sum(s for _, s in costs if s is not None):6.2f}")
     print("per run: " + "; ".join(f"{r.healthy:.2f} + {r.browser_side:.2f} = {r.first_chart:.2f} s" for r in runs))
-    return 0
 
 
 if __name__ == "__main__":

@@ -111,8 +111,13 @@ export default function(component) {
       followBox.appendChild(grid);
     }
   };
+  // Not history.replaceState on every step: at 30 steps/s it was 6% of the page's main thread while playing, and
+  // Chromium throttles the history API past a few hundred calls in 10 s. While playing, the poller below (every
+  // 250 ms) keeps the URL; a step taken by hand is written at once, and Copy link writes the current one first.
   const onInput = (event) => {
-    if (inputs().includes(event.target)) { remember(event.target.value); render(event.target.value); }
+    if (!inputs().includes(event.target)) return;
+    if (!timer) remember(event.target.value);
+    render(event.target.value);
   };
   document.addEventListener("input", onInput);
   const asked = new URLSearchParams(window.location.search).get(name);
@@ -134,6 +139,7 @@ export default function(component) {
   if (data && data.presenting) root.querySelector(".hint").style.display = "none";
   const copyButton = root.querySelector("[data-act=copy]");
   const copyLink = async () => {
+    if (inputs().length) remember(current());
     try {
       await navigator.clipboard.writeText(window.location.href);
       copyButton.textContent = "✓ Link copied";
