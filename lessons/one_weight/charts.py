@@ -14,10 +14,14 @@ import numpy as np
 import pandas as pd
 
 from charts.kit import EXACT, GREY, PALETTE, finite_rows, loss_floor, step_slider, thin, thinning_stride, with_params
+from ui.numbers import minus
 
 CURVE_WIDTH, CURVE_HEIGHT = 440, 330
 SIDE_WIDTH, SIDE_HEIGHT = 330, 135
 FOLLOW_GROWTH = 10.0  # a run spreading this many times its first step's extent gets a view that follows
+ZOOM = 4.0  # a diverging run's view zooms out by this factor at a time (and holds still in between)
+TYPED_HALF_WIDTH = 5.0  # a typed loss is drawn at least this far either side of its run, so its shape shows
+STILL = 1e-3  # a step shorter than this fraction of the view draws no arrow
 MIN_MARGIN = 0.75  # at least this much of the curve on each side of the run
 TANGENT_HALF_PX = 100.0  # half-length of the drawn tangent, in screen pixels
 DOMAINS = "curve_view"  # the parameter holding the curve view's [x_lo, x_hi, y_lo, y_hi] for every step
@@ -34,8 +38,10 @@ def step_windows(frame: pd.DataFrame, param: str = "A", minimum: float | None = 
     """Per step k, the A-interval the curve view shows, with margin.
 
     A run that stays within FOLLOW_GROWTH times the extent of its first step gets one view of the whole run
-    for every step. One that travels further (a diverging run) gets A_0 … A_k, A_{k+1}: a view that widens as
-    the slider moves, so its early steps stay visible. The minimum, when known, is kept in the middle.
+    for every step. One that travels further (a diverging run) gets a view of A_0 … A_k, A_{k+1} that zooms out by
+    ZOOM at a time: it holds still for several steps (the class sees the run fly outwards) and its early steps stay
+    visible. The minimum, when known, is kept in the middle. A typed loss (no known minimum) is shown at least
+    TYPED_HALF_WIDTH either side of the start, so its shape shows and not only the piece the run crossed.
     """
     value = frame[param].to_numpy(dtype=float)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -46,10 +52,24 @@ def step_windows(frame: pd.DataFrame, param: str = "A", minimum: float | None = 
     if minimum is not None:  # centre the minimum so the bowl looks symmetric
         lo, hi = np.minimum(lo, 2 * minimum - hi), np.maximum(hi, 2 * minimum - lo)
         lo, hi = np.minimum(lo, minimum), np.maximum(hi, minimum)
-    if len(value) and not hi[-1] - lo[-1] > FOLLOW_GROWTH * (hi[0] - lo[0]):
+    if minimum is None and len(value):  # a typed loss: show its shape around the start, not only where the run went
+        lo, hi = np.minimum(lo, value[0] - TYPED_HALF_WIDTH), np.maximum(hi, value[0] + TYPED_HALF_WIDTH)
+    following = bool(len(value)) and hi[-1] - lo[-1] > FOLLOW_GROWTH * (hi[0] - lo[0])
+    if not following:
         lo, hi = np.full_like(lo, lo[-1]), np.full_like(hi, hi[-1])
+    if following:  # zoom out in stages: the view holds still for several steps, so the run visibly flies outwards
+        anchor = minimum if minimum is not None else value[0]
+        base = max(anchor - lo[0], hi[0] - anchor, 1e-12)
+        lo, hi = anchor - zoom_stage(anchor - lo, base), anchor + zoom_stage(hi - anchor, base)
     margin = np.maximum(0.12 * (hi - lo), MIN_MARGIN)
     return pd.DataFrame({"step": frame["step"].to_numpy(dtype=int), "x_lo": lo - margin, "x_hi": hi + margin})
+
+
+def zoom_stage(extent: np.ndarray, base: float) -> np.ndarray:
+    """Each extent rounded up to base·ZOOM^n (n ≥ 0): the few zoom levels a diverging run's view steps through."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        levels = np.ceil(np.log(np.maximum(extent, base) / base) / math.log(ZOOM) - 1e-9)
+        return np.minimum(base * ZOOM ** np.maximum(levels, 0), LARGEST)
 
 
 def curve_ranges(windows: pd.DataFrame, growth: float = 2.0) -> list[tuple[float, float]]:
@@ -77,7 +97,8 @@ def _views(points: pd.DataFrame, windows: pd.DataFrame, curve: pd.DataFrame) -> 
     visited = points["loss"].to_numpy(dtype=float)
     landing = points["loss"].shift(-1).to_numpy(dtype=float)  # the next shown row (stride 1: the next step)
     top, low = np.fmax(np.maximum.accumulate(visited), landing), np.minimum.accumulate(visited)
-    if views["x_lo"].nunique() <= 1 and views["x_hi"].nunique() <= 1:
+    following = not (views["x_lo"].nunique() <= 1 and views["x_hi"].nunique() <= 1)
+    if not following:
         top, low = np.full_like(top, visited.max()), np.full_like(low, visited.min())
     curve = curve.sort_values("a")
     a, loss = curve["a"].to_numpy(dtype=float), curve["loss"].to_numpy(dtype=float)
@@ -85,6 +106,9 @@ def _views(points: pd.DataFrame, windows: pd.DataFrame, curve: pd.DataFrame) -> 
     for i, (lo, hi) in enumerate(zip(views["x_lo"], views["x_hi"], strict=True)):
         inside = loss[np.searchsorted(a, lo) : np.searchsorted(a, hi, side="right")]
         bottom[i] = min(inside.min(), low[i]) if len(inside) else low[i]
+        if following and len(inside):  # the whole curve in the view: y changes only with the zoom stage
+            top[i] = max(top[i], inside.max())
+            bottom[i] = min(bottom[i], inside.min())
         if not top[i] - bottom[i] > 1e-12 * (1 + abs(top[i])) and len(inside):
             top[i] = inside.max()  # a run sitting still at the bottom: show the curve around it
     with np.errstate(over="ignore", invalid="ignore"):
@@ -116,10 +140,22 @@ def _step_pieces(points: pd.DataFrame, views: pd.DataFrame) -> tuple[pd.DataFram
                 "move": move,
                 "base": views["base"].to_numpy(),
                 "angle": np.where(move >= 0, 90.0, 270.0),
-                "label": [f"−lr·f′ = {m:.4g}" for m in move],
+                "label": [f"−lr·f′ = {minus(f'{m:.4g}')}" for m in move],
             }
         )
+        width = (views["x_hi"] - views["x_lo"]).to_numpy()
+    arrows = arrows[np.abs(arrows["move"].to_numpy()) >= STILL * width]  # no arrow (nor "= −0") for a step ≈ 0
     return finite_rows(tangent), finite_rows(arrows)
+
+
+def a_scale(values: pd.Series, windows: pd.DataFrame) -> alt.Scale:
+    """Aₖ's axis: linear, or symlog for a run whose view had to zoom out (it diverges), with the first step's extent
+    as the linear part, so the first steps do not look flat under the last one. The domain is fixed either way."""
+    domain = [float(values.min()), float(values.max())]
+    if windows["x_lo"].nunique() <= 1 and windows["x_hi"].nunique() <= 1:
+        return alt.Scale(zero=False, padding=10, domain=domain, nice=False)
+    constant = max(abs(float(values.iloc[1] - values.iloc[0])) if len(values) > 1 else 1.0, 1e-9)
+    return alt.Scale(type="symlog", constant=constant, domain=domain, nice=False, padding=10)
 
 
 def decade_ticks(values: pd.Series, most: int = 6) -> list[float]:
@@ -145,7 +181,7 @@ def _colourer(param: str):
     """colour(chart, role): the chart with a constant colour that also makes an entry in the view's legend."""
     labels = legend_labels(param)
     scale = alt.Scale(domain=list(labels.values()), range=[COLOURS[role] for role in labels])
-    legend = alt.Legend(title=None, orient="top", direction="horizontal", columns=3, symbolSize=110)
+    legend = alt.Legend(title=None, orient="top", direction="horizontal", columns=3, symbolSize=110, symbolOpacity=1)
     legend.labelFontSize, legend.labelColor = 13, "#1B1F24"
 
     def colour(chart: alt.Chart, role: str) -> alt.Chart:
@@ -225,9 +261,9 @@ def curve_view(
         x="a_next:Q", y="base:Q", angle=alt.Angle("angle:Q", scale=None), tooltip=arrow_tip
     )
     arrow_head = colour(arrow_head, "step")
-    arrow_label = arrow.mark_text(dy=-12, fontSize=13, fontWeight="bold", clip=True, color=COLOURS["step"]).encode(
-        x="a_mid:Q", y="base:Q", text="label:N"
-    )
+    arrow_label = arrow.mark_text(  # under the shaft: the tangent lies above the curve's bottom, the label below
+        dy=8, baseline="top", fontSize=13, fontWeight="bold", clip=True, color=COLOURS["step"]
+    ).encode(x="a_mid:Q", y="base:Q", text="label:N")
     landing_tip = [alt.Tooltip("a:Q", title=f"new {param}", format=EXACT), alt.Tooltip("loss:Q", format=EXACT)]
     landed = alt.Chart(landing).mark_point(clip=True, size=130, strokeWidth=2.5, filled=False, opacity=1)
     landed = colour(landed.encode(x, y, tooltip=landing_tip), "step").transform_filter(now)
@@ -281,7 +317,7 @@ def one_weight_chart(
     step = step_slider(int(points["step"].max()), stride=stride, value=value)
 
     rule = None
-    a_y = alt.Y("a:Q", title=f"{param}ₖ", scale=alt.Scale(zero=False, padding=10), axis=Y_AXIS)
+    a_y = alt.Y("a:Q", title=f"{param}ₖ", scale=a_scale(points["a"], windows), axis=Y_AXIS)
     if minimum is not None:
         marker = pd.DataFrame({"a": [minimum], "label": [f"minimum {param} = {minimum:g}".replace("-", "−")]})
         rule = alt.Chart(marker).mark_rule(color=PALETTE[2], strokeDash=[6, 4], strokeWidth=2).encode(y="a:Q")
@@ -299,10 +335,12 @@ def one_weight_chart(
         floor = loss_floor(losses)
         points = points.assign(loss_shown=np.maximum(losses, floor))
         title += f" (log scale; 0 drawn at {floor:.0e})" if (losses == 0).any() else " (log scale)"
-        scale = alt.Scale(type="log", nice=True, padding=10)
+        shown = points["loss_shown"]
+        scale = alt.Scale(type="log", nice=True, padding=10, domain=[float(shown.min()), float(shown.max())])
         axis = alt.Axis(labelExpr=LABELS, minExtent=58, maxExtent=58, values=decade_ticks(points["loss_shown"]))
     else:
         points, axis = points.assign(loss_shown=losses), Y_AXIS
+        scale = alt.Scale(zero=False, padding=10, domain=[float(losses.min()), float(losses.max())])
     loss_y = alt.Y("loss_shown:Q", title="loss", scale=scale, axis=axis)
     loss_view = _series_view(points, "loss", "loss", step, loss_y).properties(title=title)
 

@@ -1,0 +1,174 @@
+"""What the charts show while they play (#11): divergence that stays on screen, a typed loss's shape, the step arrow,
+the legend, the CSV, the lecture running order, and page 5's contours."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import gd_core as gd
+from charts.kit import strict_spec
+from lessons.one_weight import charts as scalar
+
+
+def walk(spec):
+    """Every dict anywhere in a spec."""
+    if isinstance(spec, dict):
+        yield spec
+        for value in spec.values():
+            yield from walk(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            yield from walk(value)
+
+
+def data_sets(spec) -> list[list[dict]]:
+    """Every data set of a spec: the top-level datasets and inline values."""
+    inline = [d["values"] for d in walk(spec) if isinstance(d.get("values"), list) and d["values"]]
+    inline = [v for v in inline if isinstance(v[0], dict)]
+    return [*spec.get("datasets", {}).values(), *inline]
+
+
+def one_weight(lr: float, steps: int, text: str = "", start: float = -4.0):
+    """Page 1's run and its finished chart spec, as the page builds them."""
+    problem = gd.ScalarProblem.from_expression(text, var="a") if text else gd.seed_problem()
+    param = problem.param_names[0]
+    frame = gd.descend(problem, lr=lr, steps=steps, start=start, device="cpu").run(0)
+    frame = scalar.finite_rows(frame)
+    minimum = problem.minima[0][0] if problem.minima else None
+    windows = scalar.step_windows(frame, param, minimum)
+    ranges = scalar.curve_ranges(windows)
+    curve = pd.concat([gd.loss_surface(problem, [r], 300, device="cpu") for r in ranges], ignore_index=True)
+    spec = strict_spec(scalar.one_weight_chart(frame, curve, param, minimum=minimum))
+    return frame, spec
+
+
+def views_of(spec) -> np.ndarray:
+    (param,) = [p for d in walk(spec) for p in d.get("params", []) if p.get("name") == scalar.DOMAINS]
+    return np.array(param["value"])
+
+
+# --- 2. divergence visible while it plays ------------------------------------------------------------------------
+
+
+def test_the_diverging_run_stays_inside_the_curve_view_at_every_shown_step():
+    frame, spec = one_weight(0.12, 100)  # the scene "0.12 diverges"
+    views = views_of(spec)
+    a, loss = frame["A"].to_numpy(), frame["loss"].to_numpy()
+    landing = a - 0.12 * frame["grad_A"].to_numpy()
+    assert len(views) == len(frame)
+    for k, (x_lo, x_hi, y_lo, y_hi) in enumerate(views):
+        assert x_lo < a[k] < x_hi and x_lo < landing[k] < x_hi  # the point and where it lands
+        assert y_lo < loss[k] < y_hi
+        if k + 1 < len(frame):
+            assert y_lo < loss[k + 1] < y_hi
+
+
+def test_the_diverging_view_zooms_out_in_a_few_stages_and_holds_still_between_them():
+    frame, spec = one_weight(0.12, 100)
+    views = views_of(spec)
+    changes = np.flatnonzero(np.any(np.diff(views, axis=0) != 0, axis=1))
+    stages = len(changes) + 1
+    assert 3 <= stages <= 12  # not a new scale every frame (78 frames)
+    assert len(frame) / stages >= 6  # each zoom level holds for several steps on average
+    widths = views[:, 1] - views[:, 0]
+    ratios = widths[changes + 1] / widths[changes]
+    assert np.all(ratios > 2)  # each change is a visible zoom-out (×4 on the run's extent)
+    # within a stage the point visibly moves outwards: at the stage's last step it is farther than at its first
+    a = np.abs(frame["A"].to_numpy() + 1)
+    starts = np.r_[0, changes + 1]
+    ends = np.r_[changes, len(frame) - 1]
+    assert all(a[e] > a[s] for s, e in zip(starts, ends, strict=True) if e > s)
+
+
+def test_a_converging_run_keeps_one_view():
+    _, spec = one_weight(0.05, 20)
+    views = views_of(spec)
+    assert (views == views[0]).all()
+
+
+def set_scales(spec, field: str) -> list[dict]:
+    """The distinct scales of `field` whose domain is a list of numbers (not one that follows the slider)."""
+    found = [d["scale"] for d in walk(spec) if d.get("field") == field and isinstance(d.get("scale"), dict)]
+    found = [s for s in found if all(isinstance(v, (int, float)) for v in s.get("domain", [None]))]
+    return list({json.dumps(s, sort_keys=True): s for s in found}.values())
+
+
+def symlog(x, c):
+    return np.sign(x) * np.log1p(np.abs(x) / c)
+
+
+def test_the_a_chart_of_a_diverging_run_is_symlog_so_its_first_fifty_steps_are_not_flat():
+    frame, spec = one_weight(0.12, 100)
+    (scale,) = set_scales(spec, "a")
+    assert scale["type"] == "symlog"
+    lo, hi = scale["domain"]
+    a = frame["A"].to_numpy()
+    assert lo <= a.min() and a.max() <= hi  # every shown step inside the domain
+    c = scale["constant"]
+    full = symlog(hi, c) - symlog(lo, c)
+    early = symlog(a[:51].max(), c) - symlog(a[:51].min(), c)
+    linear_early = (a[:51].max() - a[:51].min()) / (hi - lo)
+    assert linear_early < 0.03  # on a linear axis steps 0–50 would be flat …
+    assert early / full > 0.4  # … on this one they fill a good part of the chart
+
+
+def test_a_converging_a_chart_stays_linear():
+    _, spec = one_weight(0.05, 20)
+    scales = [d["scale"] for d in walk(spec) if d.get("field") == "a" and isinstance(d.get("scale"), dict)]
+    assert all(s.get("type", "linear") == "linear" for s in scales)
+
+
+def test_the_loss_chart_of_a_diverging_run_has_a_fixed_log_domain():
+    frame, spec = one_weight(0.12, 100)
+    (scale,) = set_scales(spec, "loss_shown")  # a domain of its own: it holds still whatever layers are drawn
+    assert scale["type"] == "log"
+    loss = frame["loss"].to_numpy()
+    assert scale["domain"] == pytest.approx([loss.min(), loss.max()])
+
+
+# --- 4. a typed loss is drawn over a range that shows its shape --------------------------------------------------
+
+
+def test_a_typed_loss_is_drawn_well_beyond_where_the_run_went():
+    frame, spec = one_weight(0.05, 20, "sin(a) + a**2/10")
+    views = views_of(spec)
+    a = frame["a"].to_numpy()
+    assert (views[:, 0] <= a.min()).all() and (views[:, 1] >= a.max()).all()  # the run is on it
+    assert (views[:, 1] - views[:, 0] >= 2 * scalar.TYPED_HALF_WIDTH).all()  # and ≥ 10 wide (the run spans 2.7)
+    assert a.max() - a.min() < 3
+    # the curve data reach that far, so the shape is drawn: sin(a) + a²/10 has its minimum near −1.31 in view
+    (curve,) = [rows for rows in data_sets(spec) if rows and set(rows[0]) == {"a", "loss"}]
+    xs = np.array([row["a"] for row in curve])
+    assert xs.min() <= views[0, 0] + 0.1 and xs.max() >= views[0, 1] - 0.1
+
+
+# --- 5. the step arrow, the legend ---------------------------------------------------------------------------------
+
+
+def arrow_rows(spec):
+    (rows,) = [rows for rows in data_sets(spec) if rows and "a_next" in rows[0]]
+    return rows
+
+
+def test_no_step_arrow_or_minus_zero_label_once_the_step_is_about_zero():
+    _, spec = one_weight(1 / 18, 5)  # lands in one step: every later step is 0
+    rows = arrow_rows(spec)
+    assert [r["step"] for r in rows] == [0]
+    assert all("-" not in r["label"] for r in rows)  # typographic minus
+    assert not any(r["label"].endswith("−0") for r in rows)
+
+
+def test_arrow_labels_use_the_typographic_minus():
+    _, spec = one_weight(0.05, 20)
+    labels = [r["label"] for r in arrow_rows(spec)]
+    assert labels and all("-" not in label and label.startswith("−lr·f′ = ") for label in labels)
+
+
+def test_legend_swatches_are_as_strong_as_their_marks():
+    _, spec = one_weight(0.05, 20)
+    legends = [d["legend"] for d in walk(spec) if isinstance(d.get("legend"), dict)]
+    assert legends and all(legend.get("symbolOpacity") == 1 for legend in legends)
