@@ -172,3 +172,150 @@ def test_legend_swatches_are_as_strong_as_their_marks():
     _, spec = one_weight(0.05, 20)
     legends = [d["legend"] for d in walk(spec) if isinstance(d.get("legend"), dict)]
     assert legends and all(legend.get("symbolOpacity") == 1 for legend in legends)
+
+
+# --- 5. page 1: a typed learning rate, the CSV ---------------------------------------------------------------------
+
+
+def test_page_one_takes_a_typed_learning_rate_between_the_ladders_stops():
+    from pagetools import assert_no_exception, run_page
+
+    at = run_page("lessons/one_weight/page.py", {"one-weight.lr_typed": "0.115", "one-weight.steps": "30"})
+    assert_no_exception(at)
+    table = at.dataframe[0].value
+    expected = -1 + (1 - 18 * 0.115) ** np.arange(31) * (-4 + 1)  # 0.115 is just above 1/9: it diverges slowly
+    np.testing.assert_allclose(table["A"], expected, rtol=1e-12)
+    assert at.number_input(key="one-weight.lr_typed").value == 0.115
+    assert "0.115" in " ".join(c.value for c in at.caption)
+    at.number_input(key="one-weight.lr_typed").set_value(None).run()  # emptied: the slider's lr again
+    assert_no_exception(at)
+    np.testing.assert_allclose(at.dataframe[0].value["A"].iloc[:21], expected_at(0.05, 20), rtol=1e-12)
+
+
+def expected_at(lr: float, steps: int) -> np.ndarray:
+    return -1 + (1 - 18 * lr) ** np.arange(steps + 1) * (-4 + 1)
+
+
+def test_page_one_csv_has_lr_and_start_columns_and_integers_as_integers():
+    import io
+
+    from lessons.one_weight import controls
+
+    frame = gd.descend(gd.seed_problem(), lr=1 / 18, steps=3, start=-4.0, device="cpu").run(0)
+    table = gd.iteration_table(frame, "A")
+    text = controls.csv_text(table, 1 / 18, -4.0, "A")
+    header, first, second, *_ = text.splitlines()
+    assert header.split(",")[:4] == ["step", "lr", "A₀", "A"]
+    assert first.split(",")[:4] == ["0", repr(1 / 18), "-4", "-4"]  # −4, not −4.0
+    assert second.split(",")[3] == "-1"  # landed: −1 exactly, written as an integer
+    back = pd.read_csv(io.StringIO(text))
+    np.testing.assert_array_equal(back["A"], table["A"])  # full precision round-trips
+    assert (back["lr"] == 1 / 18).all()
+
+
+# --- 1. the lecture running order ----------------------------------------------------------------------------------
+
+
+def open_scene(index: int, extra: dict | None = None):
+    """The whole app opened at the running order's scene `index` (0-based), as its link opens it."""
+    from pagetools import ROOT, TIMEOUT
+    from streamlit.testing.v1 import AppTest
+
+    from ui import lecture
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    for key, value in (lecture.scene_query(index) | (extra or {})).items():
+        at.query_params[key] = value
+    at.run()
+    return at.switch_page(lecture.running_order()[index].page).run()
+
+
+def bar_links(at) -> dict[str, tuple[str, dict[str, list[str]]]]:
+    """The lecture bar's links: label -> (page, query)."""
+    from urllib.parse import parse_qs
+
+    return {
+        link.proto.label: (link.proto.page, parse_qs(link.proto.query_string))
+        for link in at.get("page_link")
+        if link.proto.label in {"← previous", "next →", "← home"}
+    }
+
+
+def test_the_running_order_follows_the_lessons_and_each_scene_links_its_neighbours():
+    from lessons import LESSONS
+    from ui import lecture
+    from ui.scenes import SCENES
+
+    order = lecture.running_order()
+    rank = [next(i for i, page in enumerate(LESSONS) if page.slug == scene.lesson) for scene in order]
+    assert rank == sorted(rank) and sorted(s.title for s in order) == sorted(
+        s.title for s in SCENES
+    )  # the tutorial's order, every scene once
+    for index in (0, 3, len(order) - 1):
+        at = open_scene(index)
+        assert not at.exception
+        heading = at.markdown[0].value
+        assert f"Scene {index + 1} of {len(order)}: {order[index].title}" in heading
+        links = bar_links(at)
+        if index > 0:
+            page, query = links["← previous"]
+            assert page == order[index - 1].lesson and query["scene"] == [str(index)]
+        else:
+            assert "← home" in links
+        if index + 1 < len(order):
+            page, query = links["next →"]
+            assert page == order[index + 1].lesson and query["scene"] == [str(index + 2)]
+            for key, value in lecture.scene_query(index + 1).items():  # the next scene's own settings
+                assert query[key] == ([value] if isinstance(value, str) else value)
+        else:
+            assert "next →" not in links
+
+
+def test_each_scene_shows_the_settings_that_make_its_point():
+    at = open_scene(lecture_index("Momentum on a ravine"))
+    caption = " ".join(c.value for c in at.caption)
+    assert "lr ill conditioned gd = 0.01" in caption and "lr ill conditioned momentum = 0.01" in caption
+    at = open_scene(lecture_index("0.12 diverges"))
+    assert "lr = 0.12 · steps = 100" in " ".join(c.value for c in at.caption)
+
+
+def lecture_index(title: str) -> int:
+    from ui import lecture
+
+    return [scene.title for scene in lecture.running_order()].index(title)
+
+
+def future_layers(spec) -> int:
+    return sum(1 for d in walk(spec) if isinstance(d.get("mark"), dict) and d["mark"].get("description") == "future")
+
+
+def test_hiding_the_future_path_removes_the_future_layers_and_carries_to_the_next_scene():
+    from pagetools import charts
+
+    index = lecture_index("0.12 diverges")
+    shown = open_scene(index)
+    ((spec, _),) = charts(shown)[:1]
+    assert future_layers(spec) == 2  # Aₖ and loss against step: the whole run, faint
+    hidden = open_scene(index, {"lecture.hide_future": "true"})
+    assert hidden.toggle(key="lecture.hide_future").value is True
+    ((spec, _),) = charts(hidden)[:1]
+    assert future_layers(spec) == 0
+    assert bar_links(hidden)["next →"][1]["lecture.hide_future"] == ["true"]
+    # the steps up to the slider are still drawn: the same number of layers, less the two future ones
+    ((full, _),) = charts(shown)[:1]
+    count = lambda s: sum(1 for d in walk(s) if "mark" in d)  # noqa: E731
+    assert count(full) - count(spec) == 2
+
+
+def test_a_scene_link_without_its_place_draws_no_bar():
+    from pagetools import ROOT, TIMEOUT
+    from streamlit.testing.v1 import AppTest
+
+    from ui.scenes import SCENES
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    for key, value in SCENES[0].query().items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(SCENES[0].page).run()
+    assert not bar_links(at) and not [t for t in at.toggle if t.key == "lecture.hide_future"]

@@ -277,21 +277,29 @@ def curve_view(
     )
 
 
-def _series_view(points: pd.DataFrame, field: str, title: str, step: alt.Parameter, y: alt.Y, rule=None):
-    """One quantity against step: the whole run faint, the part up to the slider bright, the current value marked."""
+FUTURE = "future"  # the name of the faint whole-run layer (left out when the lecture hides the future path)
+
+
+def _series_view(
+    points: pd.DataFrame, field: str, title: str, step: alt.Parameter, y: alt.Y, rule=None, future: bool = True
+):
+    """One quantity against step: the whole run faint (unless `future` is off), the part up to the slider bright,
+    the current value marked."""
     last = max(int(points["step"].max()), 1)
     axis = alt.Axis(format="d", tickMinStep=1)
     x = alt.X("step:Q", title="step k", scale=alt.Scale(domain=[0, last], nice=False, padding=8), axis=axis)
     tip = [alt.Tooltip("step:Q"), alt.Tooltip(f"{field}:Q", title=title, format=EXACT)]
     base = alt.Chart(points).encode(x, y, tooltip=tip)
     layers = [
-        base.mark_line(clip=True, color=GREY, opacity=0.45, strokeWidth=1.5),
+        base.mark_line(clip=True, color=GREY, opacity=0.45, strokeWidth=1.5, description=FUTURE),
         base.mark_line(
             clip=True, color=PALETTE[0], strokeWidth=2.5, point=alt.OverlayMarkDef(size=18)
         ).transform_filter(alt.datum.step <= step),
         alt.Chart(points).mark_rule(color=GREY, strokeDash=[2, 2]).encode(x).transform_filter(alt.datum.step == step),
         base.mark_circle(clip=True, size=110, color=PALETTE[1], opacity=1).transform_filter(alt.datum.step == step),
     ]
+    if not future:
+        layers = layers[1:]
     if rule is not None:
         layers.insert(0, rule)
     return alt.layer(*layers).properties(width=SIDE_WIDTH, height=SIDE_HEIGHT)
@@ -304,6 +312,7 @@ def one_weight_chart(
     *,
     minimum: float | None = None,
     value: int = 0,
+    future: bool = True,
 ) -> alt.HConcatChart:
     """The page's composite: the loss curve view beside A(k) and loss(k), all driven by one step slider."""
     frame = finite_rows(frame)
@@ -326,7 +335,7 @@ def one_weight_chart(
             .mark_text(align="right", dy=-7, color=PALETTE[2], fontSize=12)
             .encode(y="a:Q", x=alt.value(SIDE_WIDTH - 4), text="label:N")
         )
-    a_view = _series_view(points, "a", param, step, a_y, rule).properties(title=f"{param}ₖ against step")
+    a_view = _series_view(points, "a", param, step, a_y, rule, future).properties(title=f"{param}ₖ against step")
 
     losses = points["loss"].to_numpy(dtype=float)
     positive = losses[losses > 0]
@@ -342,7 +351,7 @@ def one_weight_chart(
         points, axis = points.assign(loss_shown=losses), Y_AXIS
         scale = alt.Scale(zero=False, padding=10, domain=[float(losses.min()), float(losses.max())])
     loss_y = alt.Y("loss_shown:Q", title="loss", scale=scale, axis=axis)
-    loss_view = _series_view(points, "loss", "loss", step, loss_y).properties(title=title)
+    loss_view = _series_view(points, "loss", "loss", step, loss_y, future=future).properties(title=title)
 
     on_grid = views[views["step"] % stride == 0][["x_lo", "x_hi", "y_lo", "y_hi"]]
     domains = alt.param(name=DOMAINS, value=on_grid.to_numpy().tolist())

@@ -89,6 +89,14 @@ def step_controls(param: str) -> tuple[float, float, int]:
             format_func=lr_label,
             help="Above 1/9 the tutorial's loss diverges; 1/9 oscillates forever; 1/18 lands in one step.",
         )
+        typed = bound(
+            st.number_input, "or type the learning rate", key=LESSON.control("lr_typed"), min_value=1e-6,
+            max_value=10.0, value=None, step=0.001, format="%g", placeholder="e.g. 0.115",
+            help="A typed learning rate replaces the slider's (empty the box to use the slider again).",
+        )  # fmt: skip
+        if typed is not None:
+            lr = typed
+            st.caption(f"Using the typed lr = {minus(f'{typed:g}')}.")  # a float, not visitor text
     with start_column:
         start = bound(
             st.number_input, f"Start {param}₀", key=LESSON.control("start"), min_value=-50.0, max_value=50.0,
@@ -146,10 +154,12 @@ def run(text: str, lr: float, steps: int, start: float, device: str) -> Run:
 
 
 @cached
-def chart_spec(text: str, lr: float, steps: int, start: float, device: str) -> dict:
-    """The page's chart for this run as a finished Vega-Lite dict (see ui.cache.finished_spec)."""
+def chart_spec(text: str, lr: float, steps: int, start: float, device: str, future: bool = True) -> dict:
+    """The page's chart for this run as a finished Vega-Lite dict (see ui.cache.finished_spec); `future=False`
+    leaves out the faint whole-run lines ahead of the slider (the lecture's "guess the next step")."""
     result = run(text, lr, steps, start, device)
-    return finished_spec(charts.one_weight_chart(result.frame, result.curve, result.param, minimum=result.minimum))
+    chart = charts.one_weight_chart(result.frame, result.curve, result.param, minimum=result.minimum, future=future)
+    return finished_spec(chart)
 
 
 # What the status line says in each regime of the tutorial's loss (factor = 1 − 18·lr, |factor| written a).
@@ -202,6 +212,21 @@ def show_status(result: Run, lr: float) -> None:
         rf"A_k - (-1) = (1 - 18\cdot\mathrm{{lr}})^k\,(A_0 + 1) = {tex_number(factor, bracket=True)}^k"
         rf"\cdot {tex_number(table['A'].iloc[0] + 1, bracket=True)}"
     )
+
+
+def csv_text(table: pd.DataFrame, lr: float, start: float, param: str) -> str:
+    """The iteration table as CSV with the run's lr and start as columns; whole numbers as integers (−1, not −1.0),
+    every other number in full (shortest round-trip) precision."""
+    frame = table.copy()
+    frame.insert(1, "lr", lr)
+    frame.insert(2, f"{param}₀", start)
+
+    def cell(value):
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return repr(float(value)) if isinstance(value, float) else str(value)
+
+    return frame.map(cell).to_csv(index=False)
 
 
 def update_latex(table: pd.DataFrame, k: int, lr: float, param: str, by_hand: bool) -> str:
