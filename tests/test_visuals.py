@@ -319,3 +319,86 @@ def test_a_scene_link_without_its_place_draws_no_bar():
     at.run()
     at.switch_page(SCENES[0].page).run()
     assert not bar_links(at) and not [t for t in at.toggle if t.key == "lecture.hide_future"]
+
+
+# --- 3. page 5: smooth contours, paths readable on every surface ---------------------------------------------------
+
+
+def optimizers_page(surface: str):
+    from pagetools import assert_no_exception, run_page
+
+    at = run_page("lessons/optimizers/page.py")
+    at.selectbox(key="optimizers.surface").select(surface).run()
+    assert_no_exception(at)
+    (spec, sets), *_ = __import__("pagetools").charts(at)
+    return spec, sets
+
+
+def frame_with(sets, *columns):
+    (frame,) = [f for f in sets.values() if set(columns) <= set(f.columns)]
+    return frame
+
+
+def along_edge(grid: pd.DataFrame, x: float, y: float, log: bool) -> float:
+    """The loss at a point on a grid edge, interpolated linearly along that edge (in log10 when `log`)."""
+    xs, ys = np.unique(grid["x"]), np.unique(grid["y"])
+    z = grid.pivot_table(index="y", columns="x", values="loss").to_numpy()
+    z = np.log10(z) if log else z
+    i, j = np.argmin(np.abs(xs - x)), np.argmin(np.abs(ys - y))
+    spacing = min(xs[1] - xs[0], ys[1] - ys[0])
+    if abs(xs[i] - x) < 1e-9 * spacing:  # on a vertical edge: interpolate along y in column i
+        return float(np.interp(y, ys, z[:, i]))
+    assert abs(ys[j] - y) < 1e-9 * spacing, "an isoline end lies on a grid edge"
+    return float(np.interp(x, xs, z[j, :]))
+
+
+@pytest.mark.parametrize("surface", ["ill_conditioned", "rosenbrock", "himmelblau", "saddle"])
+def test_the_map_has_isolines_on_their_levels_and_a_smooth_fill(surface):
+    from lessons.optimizers import controls
+
+    _, sets = optimizers_page(surface)
+    lines = frame_with(sets, "x", "y", "x2", "y2", "level")
+    levels = np.unique(lines["level"])
+    assert len(levels) >= 5 and len(lines) > 20 * len(levels) // 2  # many levels, each a real line
+    grid = controls.surface_grid(surface, "cpu")
+    signed = grid["loss"].min() < 0
+    rng = np.random.default_rng(0)
+    for row in lines.iloc[rng.choice(len(lines), 40, replace=False)].itertuples():
+        for x, y in ((row.x, row.y), (row.x2, row.y2)):
+            value = along_edge(grid, x, y, log=not signed)
+            assert value == pytest.approx(row.level if signed else np.log10(row.level), rel=1e-9, abs=1e-9)
+    cells = frame_with(sets, "x_lo", "x_hi", "shade")
+    assert cells["shade"].nunique() > 200  # a smooth field, not ~30 bands
+
+
+@pytest.mark.parametrize("surface", ["ill_conditioned", "rosenbrock", "himmelblau", "saddle"])
+def test_every_path_point_reads_against_the_map_under_it(surface):
+    from charts.contours import DIVERGING, VIRIDIS, casing, colour_at, contrast, hex_rgb
+    from charts.kit import colour_of
+
+    spec, sets = optimizers_page(surface)
+    (fill,) = [d["scale"] for d in walk(spec) if d.get("field") == "shade" and isinstance(d.get("scale"), dict)]
+    cells = frame_with(sets, "x_lo", "x_hi", "shade")
+    signed = fill.get("type") != "log"
+    assert fill["interpolate"] == "rgb" and fill["range"] == list(DIVERGING if signed else VIRIDIS)
+    lo, hi = fill["domain"]
+    paths = frame_with(sets, "optimizer", "step", "x", "y", "loss_shown")
+    casings = [
+        d for d in walk(spec) if isinstance(d.get("mark"), dict) and d["mark"].get("description") == "path casing"
+    ]
+    widths = sorted(c["mark"]["strokeWidth"] for c in casings)
+    assert len(casings) == 2 and 2.5 < widths[0] < widths[1]  # a casing and a halo, wider than the path over them
+    worst = []
+    for name, path in paths.groupby("optimizer"):
+        ink, outline = hex_rgb(colour_of(name)), hex_rgb(casing(colour_of(name)))
+        halo = 1 - outline  # the other of black and white
+        assert contrast(ink, outline) >= 3  # the casing outlines the path itself
+        inside = path[path["x"].between(cells["x_lo"].min(), cells["x_hi"].max())
+                      & path["y"].between(cells["y_lo"].min(), cells["y_hi"].max())]  # fmt: skip
+        for x, y in zip(inside["x"], inside["y"], strict=True):
+            cell = cells.iloc[np.argmin((cells["x"] - x) ** 2 + (cells["y"] - y) ** 2)]
+            shade = cell["shade"]
+            where = (shade - lo) / (hi - lo) if signed else (np.log10(shade) - np.log10(lo)) / np.log10(hi / lo)
+            under = colour_at(where, fill["range"])
+            worst.append(max(contrast(ink, under), contrast(outline, under), contrast(halo, under)))
+    assert worst and min(worst) >= 4.5  # path, casing or halo stands out (WCAG: 3:1 for graphics), everywhere
