@@ -402,3 +402,28 @@ def test_every_path_point_reads_against_the_map_under_it(surface):
             under = colour_at(where, fill["range"])
             worst.append(max(contrast(ink, under), contrast(outline, under), contrast(halo, under)))
     assert worst and min(worst) >= 4.5  # path, casing or halo stands out (WCAG: 3:1 for graphics), everywhere
+
+
+# --- 2. page 4: a diverging run stays on the chart ------------------------------------------------------------------
+
+
+def test_page_four_follows_the_diverging_run_on_a_symlog_axis_instead_of_losing_it_after_step_one():
+    from pagetools import assert_no_exception, charts, run_page
+
+    at = run_page("lessons/learning_rate/page.py")
+    assert_no_exception(at)
+    (spec, sets) = charts(at)[1]  # the step-by-step chart (after the sweep)
+    (scale,) = set_scales(spec, "plot")
+    assert scale["type"] == "symlog"
+    lo, hi = scale["domain"]
+    frames = [f for f in sets.values() if {"run", "step", "plot", "label"} <= set(f.columns) and "note" not in f]
+    full, panel = max(frames, key=len), min(frames, key=len)  # every step, and what the value panel draws
+    diverging = full[full["label"].str.contains("diverged")]["label"].unique()
+    assert len(diverging) == 1 and "lr = 0.12" in diverging[0]  # the default runs include the tutorial's 0.12
+    for label, run in panel.groupby("label"):
+        run = run.sort_values("step")
+        inside = run["plot"].between(lo, hi)
+        assert inside.iloc[:-1].all() and (inside.iloc[-1] or label in diverging)  # a cut run leaves at the edge
+    drawn = panel[panel["label"] == diverging[0]]
+    first = abs(drawn["plot"].iloc[0])
+    assert len(drawn) >= 40 and abs(drawn["plot"]).max() > 500 * first  # on screen while it explodes, not 2 steps
