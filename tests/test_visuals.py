@@ -144,6 +144,8 @@ def test_a_typed_loss_is_drawn_well_beyond_where_the_run_went():
     (curve,) = [rows for rows in data_sets(spec) if rows and set(rows[0]) == {"a", "loss"}]
     xs = np.array([row["a"] for row in curve])
     assert xs.min() <= views[0, 0] + 0.1 and xs.max() >= views[0, 1] - 0.1
+    in_view = [np.sin(x) + x**2 / 10 for x in np.linspace(views[0, 0], views[0, 1], 201)]
+    assert views[0, 2] < min(in_view) and max(in_view) < views[0, 3]  # y shows the whole curve in the window
 
 
 # --- 5. the step arrow, the legend ---------------------------------------------------------------------------------

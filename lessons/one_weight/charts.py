@@ -89,9 +89,9 @@ def curve_ranges(windows: pd.DataFrame, growth: float = 2.0) -> list[tuple[float
 def _views(points: pd.DataFrame, windows: pd.DataFrame, curve: pd.DataFrame) -> pd.DataFrame:
     """Per shown step: the curve view's x and y domains and the height of the step arrow.
 
-    y runs from the bottom of the curve inside the window to a bit above the highest loss visited so far
-    (including the landing point), so a diverging run never flattens the picture and nothing is infinite.
-    When the x-window never changes, neither does y: the whole run's losses set it.
+    y runs from the bottom to a bit above the top of the curve inside the window (and of the losses visited so far,
+    the landing point included), so the whole curve in view shows, y changes only when x does (a diverging run's
+    zoom stages), and nothing is infinite.
     """
     views = points[["step"]].merge(windows, on="step", how="left")
     visited = points["loss"].to_numpy(dtype=float)
@@ -106,14 +106,14 @@ def _views(points: pd.DataFrame, windows: pd.DataFrame, curve: pd.DataFrame) -> 
     for i, (lo, hi) in enumerate(zip(views["x_lo"], views["x_hi"], strict=True)):
         inside = loss[np.searchsorted(a, lo) : np.searchsorted(a, hi, side="right")]
         bottom[i] = min(inside.min(), low[i]) if len(inside) else low[i]
-        if following and len(inside):  # the whole curve in the view: y changes only with the zoom stage
+        if len(inside):  # the whole curve in the view (a typed loss's shape; y changes only with a zoom stage)
             top[i] = max(top[i], inside.max())
             bottom[i] = min(bottom[i], inside.min())
         if not top[i] - bottom[i] > 1e-12 * (1 + abs(top[i])) and len(inside):
             top[i] = inside.max()  # a run sitting still at the bottom: show the curve around it
     with np.errstate(over="ignore", invalid="ignore"):
         span = np.where(top - bottom > 1e-12 * (1 + np.abs(top)), top - bottom, 1.0)
-        views = views.assign(y_lo=bottom - 0.18 * span, y_hi=top + 0.22 * span, base=bottom - 0.11 * span)
+        views = views.assign(y_lo=bottom - 0.25 * span, y_hi=top + 0.22 * span, base=bottom - 0.11 * span)
     columns = ["x_lo", "x_hi", "y_lo", "y_hi", "base"]
     return views.assign(**{c: views[c].clip(-LARGEST, LARGEST).fillna(0.0) for c in columns})  # strict JSON
 
@@ -262,7 +262,7 @@ def curve_view(
     )
     arrow_head = colour(arrow_head, "step")
     arrow_label = arrow.mark_text(  # under the shaft: the tangent lies above the curve's bottom, the label below
-        dy=8, baseline="top", fontSize=13, fontWeight="bold", clip=True, color=COLOURS["step"]
+        dy=6, baseline="top", fontSize=13, fontWeight="bold", clip=True, color=COLOURS["step"]
     ).encode(x="a_mid:Q", y="base:Q", text="label:N")
     landing_tip = [alt.Tooltip("a:Q", title=f"new {param}", format=EXACT), alt.Tooltip("loss:Q", format=EXACT)]
     landed = alt.Chart(landing).mark_point(clip=True, size=130, strokeWidth=2.5, filled=False, opacity=1)
