@@ -276,7 +276,7 @@ def test_the_running_order_follows_the_lessons_and_each_scene_links_its_neighbou
 def test_each_scene_shows_the_settings_that_make_its_point():
     at = open_scene(lecture_index("Momentum on a ravine"))
     caption = " ".join(c.value for c in at.caption)
-    assert "lr ill conditioned gd = 0.01" in caption and "lr ill conditioned momentum = 0.01" in caption
+    assert "lr of gradient descent = 0.01" in caption and "lr of momentum (β = 0.9) = 0.01" in caption
     at = open_scene(lecture_index("0.12 diverges"))
     assert "lr = 0.12 · steps = 100" in " ".join(c.value for c in at.caption)
 
@@ -429,3 +429,21 @@ def test_page_four_follows_the_diverging_run_on_a_symlog_axis_instead_of_losing_
     drawn = panel[panel["label"] == diverging[0]]
     first = abs(drawn["plot"].iloc[0])
     assert len(drawn) >= 40 and abs(drawn["plot"]).max() > 500 * first  # on screen while it explodes, not 2 steps
+
+
+# --- 5. typographic minus signs in what the pages say ---------------------------------------------------------------
+
+
+def test_page_one_status_lines_write_negative_numbers_with_the_typographic_minus():
+    from pagetools import assert_no_exception, run_page
+
+    at = run_page("lessons/one_weight/page.py", {"one-weight.lr": "1/9 ≈ 0.111"})
+    assert_no_exception(at)
+    (warning,) = [w.value for w in at.warning if "Oscillates" in w.value]
+    assert "between −4 and 2" in warning and "-" not in warning
+    at = run_page("lessons/one_weight/page.py", {"one-weight.lr": "0.1"})  # overshooting: 1 − 18·0.1 = −0.8
+    (success,) = [s.value for s in at.success if "overshooting" in s.value]
+    assert "= −0.8 < 0" in success and "-" not in success
+    at = run_page("lessons/one_weight/page.py", {"one-weight.loss": "sin(a) + a**2/10"})
+    (info,) = [i.value for i in at.info if i.value.startswith("After")]
+    assert "−" in info and "-" not in info  # a = −1.3…, f′ = −…

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lessons import HOME, lesson
-from ui.scenes import SCENES, Scene
+import gd_core as gd
+from lessons import HOME, LESSONS, lesson
+from ui.scenes import SCENES, URL_SPELLING, Scene
 from ui.widgets import bound
 
 POSITION = "scene"  # URL key: the scene's place in the running order, 1-based
@@ -37,8 +38,6 @@ _keys = st.components.v2.component("descent_lecture_keys", html="<span></span>",
 
 def running_order() -> tuple[Scene, ...]:
     """The scenes in the tutorial's order: by lesson (the registry's order), then as listed."""
-    from lessons import LESSONS
-
     rank = {page.slug: i for i, page in enumerate(LESSONS)}
     return tuple(sorted(SCENES, key=lambda scene: rank[scene.lesson]))  # sorted() is stable
 
@@ -61,15 +60,21 @@ def position() -> int | None:
 
 def settings_line(scene: Scene) -> str:
     """The settings that make the scene's point, as the class should read them: 'lr = 0.12 · 100 steps'."""
-    from ui.scenes import URL_SPELLING
-
     parts = []
     for name, value in scene.settings.items():
         spell = URL_SPELLING.get((scene.lesson, name))
         shown = spell(value) if spell else (f"{value:g}" if isinstance(value, float) else str(value))
         shown = ", ".join(shown) if isinstance(shown, list) else shown
-        parts.append(f"{name.replace('_', ' ')} = {shown}")
+        parts.append(f"{setting_name(scene, name)} = {shown}")
     return " · ".join(parts).replace("-", "−")
+
+
+def setting_name(scene: Scene, name: str) -> str:
+    """How the bar names a setting: 'lr (momentum (β = 0.9))' for a per-optimizer lr, else the control's name."""
+    for optimizer, label in gd.OPTIMIZER_LABELS.items():
+        if name.startswith("lr_") and name.endswith(f"_{optimizer}"):
+            return f"lr of {label}"
+    return name.replace("_", " ")
 
 
 def hide_future() -> bool:

@@ -11,6 +11,7 @@ from lessons.learning_rate import predictions as p
 from ui import settings
 from ui.cache import chart_spec
 from ui.exports import scene_exports, scene_link
+from ui.numbers import minus
 from ui.player import player
 from ui.practice import practice_section
 from ui.widgets import bound
@@ -137,7 +138,7 @@ player(key("player"))
 st.vega_lite_chart(chart)
 st.caption(
     "Drag the **step** slider under the chart to replay the runs (no recomputation). The dashed line marks the "
-    f"minimum {param}* = {quadratic.optimum[index]:.4g}; when a run diverges, the panel shows the "
+    f"minimum {param}* = {minus(f'{quadratic.optimum[index]:.4g}')}; when a run diverges, the panel shows the "
     f"distance {param} − {param}* on a symmetric log scale (linear near {param}*), so the run stays on screen as it "
     "explodes, and is cut at the edge only past 1,000 times its first distance."
 )

@@ -186,12 +186,14 @@ def show_status(result: Run, lr: float) -> None:
         if k is not None:
             st.error(f"**The run diverged at step {k}**: the loss blew up. {kept}", icon="💥")
         else:
-            st.info(f"After {int(last['step'])} steps: {p} = {last[p]:.6g}, f′({p}) = {slope:.3g}.")
+            st.info(minus(f"After {int(last['step'])} steps: {p} = {last[p]:.6g}, f′({p}) = {slope:.3g}."))
         critical = result.critical_lr
         if math.isinf(critical):
             st.caption(f"At {p}₀ the curvature f″ ≤ 0: locally, no learning rate is too large.")
         elif math.isfinite(critical):
-            st.caption(f"At {p}₀, f″ = {2 / critical:.4g}: locally, lr > 2/f″ = {critical:.4g} overshoots and grows.")
+            st.caption(
+                minus(f"At {p}₀, f″ = {2 / critical:.4g}: locally, lr > 2/f″ = {critical:.4g} overshoots and grows.")
+            )
         return
     if k is None and table["f'(A)"].iloc[0] == 0:
         st.info("**Starts at the minimum**: f′(A₀) = 0, so gradient descent never moves, whatever the lr.", icon="🎯")
@@ -207,7 +209,7 @@ def show_status(result: Run, lr: float) -> None:
     else:
         show, text, icon = VERDICTS[gd.regime(lr, curvature)]
         numbers = {"a": abs(factor), "factor": factor, "first": table["A"].iloc[0], "second": table["new A"].iloc[0]}
-        show(text.format(**numbers), icon=icon)
+        show(minus(text.format(**numbers)), icon=icon)
     st.latex(
         rf"A_k - (-1) = (1 - 18\cdot\mathrm{{lr}})^k\,(A_0 + 1) = {tex_number(factor, bracket=True)}^k"
         rf"\cdot {tex_number(table['A'].iloc[0] + 1, bracket=True)}"
