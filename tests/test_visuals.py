@@ -447,3 +447,19 @@ def test_page_one_status_lines_write_negative_numbers_with_the_typographic_minus
     at = run_page("lessons/one_weight/page.py", {"one-weight.loss": "sin(a) + a**2/10"})
     (info,) = [i.value for i in at.info if i.value.startswith("After")]
     assert "−" in info and "-" not in info  # a = −1.3…, f′ = −…
+
+
+def test_the_tangent_stops_above_the_step_arrow_and_its_label():
+    for lr, steps in ((0.05, 20), (0.12, 100), (0.1, 20), (0.0003, 100)):
+        _, spec = one_weight(lr, steps)
+        views = views_of(spec)
+        (tangents,) = [rows for rows in data_sets(spec) if rows and "loss_lo" in rows[0]]
+        arrows = {row["step"]: row for row in arrow_rows(spec)}
+        for row in tangents:
+            y_lo, y_hi = views[row["step"]][2:]
+            px = 330 / (y_hi - y_lo)  # the curve view's pixels per unit of loss
+            base = arrows[row["step"]]["base"] if row["step"] in arrows else y_lo
+            lowest = min(row["loss_lo"], row["loss_hi"])
+            assert (lowest - base) * px >= scalar.TANGENT_CLEARANCE_PX - 1e-6, (lr, row["step"])
+            slope = (row["loss_hi"] - row["loss_lo"]) / (row["a_hi"] - row["a_lo"])
+            assert slope == pytest.approx(row["slope"], rel=1e-9, abs=1e-12)  # still the tangent's slope

@@ -24,6 +24,7 @@ TYPED_HALF_WIDTH = 5.0  # a typed loss is drawn at least this far either side of
 STILL = 1e-3  # a step shorter than this fraction of the view draws no arrow
 MIN_MARGIN = 0.75  # at least this much of the curve on each side of the run
 TANGENT_HALF_PX = 100.0  # half-length of the drawn tangent, in screen pixels
+TANGENT_CLEARANCE_PX = 8.0  # the tangent ends at least this far above the step arrow
 DOMAINS = "curve_view"  # the parameter holding the curve view's [x_lo, x_hi, y_lo, y_hi] for every step
 LARGEST = 1e300  # view bounds are clipped to ±this, so the spec stays finite near float64's limit
 COLOURS = {"curve": PALETTE[0], "current": PALETTE[1], "tangent": PALETTE[2], "step": PALETTE[4], "earlier": GREY}
@@ -126,9 +127,14 @@ def _step_pieces(points: pd.DataFrame, views: pd.DataFrame) -> tuple[pd.DataFram
         px_per_a = CURVE_WIDTH / (views["x_hi"] - views["x_lo"]).to_numpy()
         px_per_loss = CURVE_HEIGHT / (views["y_hi"] - views["y_lo"]).to_numpy()
         half = TANGENT_HALF_PX / np.hypot(px_per_a, slope * px_per_loss)  # tangent half-width in units of A
+        # The downhill half stops above the step arrow, so it never crosses the arrow or the label under it.
+        room = (loss - views["base"].to_numpy() - TANGENT_CLEARANCE_PX / px_per_loss) / np.abs(slope)
+        downhill = np.clip(np.where(np.isfinite(room), room, half), 0, half)
+        left = np.where(slope > 0, downhill, half)  # a positive slope descends to the left
+        right = np.where(slope < 0, downhill, half)
         tangent = pd.DataFrame(
-            {"step": steps, "a_lo": a - half, "a_hi": a + half, "loss_lo": loss - slope * half}
-        ).assign(loss_hi=loss + slope * half, slope=slope)
+            {"step": steps, "a_lo": a - left, "a_hi": a + right, "loss_lo": loss - slope * left}
+        ).assign(loss_hi=loss + slope * right, slope=slope)
         move = -lr * slope
         arrows = pd.DataFrame(
             {
