@@ -4,6 +4,7 @@ the legend, the CSV, the lecture running order, and page 5's contours."""
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pandas as pd
@@ -114,6 +115,11 @@ def test_the_a_chart_of_a_diverging_run_is_symlog_so_its_first_fifty_steps_are_n
     linear_early = (a[:51].max() - a[:51].min()) / (hi - lo)
     assert linear_early < 0.03  # on a linear axis steps 0–50 would be flat …
     assert early / full > 0.4  # … on this one they fill a good part of the chart
+    (axis,) = {json.dumps(d["axis"]) for d in walk(spec) if d.get("field") == "a" and isinstance(d.get("axis"), dict)
+               and "values" in d["axis"]}  # fmt: skip
+    ticks = json.loads(axis)["values"]
+    assert 0 in ticks and all(lo <= t <= hi for t in ticks) and len(ticks) >= 5  # ±10ᵏ ticks, inside the domain
+    assert all(abs(t) == 0 or math.log10(abs(t)).is_integer() for t in ticks)
 
 
 def test_a_converging_a_chart_stays_linear():

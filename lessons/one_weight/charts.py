@@ -164,6 +164,17 @@ def a_scale(values: pd.Series, windows: pd.DataFrame) -> alt.Scale:
     return alt.Scale(type="symlog", constant=constant, domain=domain, nice=False, padding=10)
 
 
+def symlog_ticks(low: float, high: float, most: int = 7) -> list[float]:
+    """0 and ±powers of ten from 10 up inside [low, high], every other decade when there are too many."""
+    top = max(abs(low), abs(high), 10.0)
+    decades = list(range(1, math.floor(math.log10(top)) + 1))
+    every = 1
+    while 1 + 2 * len(decades[::every]) > most and every < len(decades):
+        every += 1
+    powers = [10.0**k for k in decades[::-1][::every]]
+    return sorted([0.0] + [p for p in powers if p <= high] + [-p for p in powers if -p >= low])
+
+
 def decade_ticks(values: pd.Series, most: int = 6) -> list[float]:
     """Powers of ten spanning positive `values`, every 1, 2, 5, 10, … decades so that at most `most` remain."""
     low = math.floor(math.log10(values.min()))
@@ -332,7 +343,13 @@ def one_weight_chart(
     step = step_slider(int(points["step"].max()), stride=stride, value=value)
 
     rule = None
-    a_y = alt.Y("a:Q", title=f"{param}ₖ", scale=a_scale(points["a"], windows), axis=Y_AXIS)
+    a_scaled = a_scale(points["a"], windows)
+    a_axis = (
+        Y_AXIS
+        if a_scaled.type != "symlog"
+        else alt.Axis(labelExpr=LABELS, minExtent=58, maxExtent=58, values=symlog_ticks(*a_scaled.domain))
+    )
+    a_y = alt.Y("a:Q", title=f"{param}ₖ", scale=a_scaled, axis=a_axis)
     if minimum is not None:
         marker = pd.DataFrame({"a": [minimum], "label": [f"minimum {param} = {minimum:g}".replace("-", "−")]})
         rule = alt.Chart(marker).mark_rule(color=PALETTE[2], strokeDash=[6, 4], strokeWidth=2).encode(y="a:Q")
