@@ -3,7 +3,7 @@
 import streamlit as st
 
 from lessons import HOME, PAGES
-from ui import links, presenter, server_guard, settings
+from ui import lecture, links, presenter, server_guard, settings
 from ui.memory import cap_malloc_arenas, start_reaper
 
 cap_malloc_arenas()  # many sessions, one thread each: see ui/memory.py
@@ -27,5 +27,6 @@ navigation = st.navigation(
 )
 if settings.sidebar().presenting:
     presenter.apply()
+lecture.bar(navigation.url_path)  # a scene opened from the lecture's running order: its bar, above the lesson
 navigation.run()
 links.report_ignored(incoming)

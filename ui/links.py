@@ -13,7 +13,7 @@ import streamlit as st
 
 from ui.text import plain
 
-NOT_WIDGETS = {"step"}  # the chart's step is restored in the browser by ui.player, not by a widget
+NOT_WIDGETS = {"step", "scene"}  # the chart's step (restored by ui.player) and ui.lecture's place: no widgets
 # Old URL-key prefixes -> the registry's (lessons.Lesson.key): w1_lr became one-weight.lr, and so on.
 OLD_PREFIXES = {
     "w1_": "one-weight.",

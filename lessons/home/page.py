@@ -3,7 +3,7 @@
 import streamlit as st
 
 from lessons import LESSONS
-from ui.scenes import SCENES
+from ui import lecture
 
 st.title("Descent: gradient descent, step by step")
 st.markdown(
@@ -23,11 +23,13 @@ for column, lesson in zip(columns, LESSONS, strict=True):
 
 st.subheader("Scenes for a lecture")
 st.caption(
-    "One click opens a lesson set up for a point of the tutorial; press ▶ Play above its chart. "
-    "Every page keeps its settings in the link: **🔗 Copy link** under a chart shares the exact scene."
+    "The scenes follow the tutorial's order. Each opens a lesson set up for one point, with a bar above it: the "
+    "settings that make the point, **← previous** and **next →** (or PageUp / PageDown, [ and ]), and a toggle "
+    "that hides the grey future path so the class can guess the next step. Press ▶ Play above the chart. Every "
+    "page keeps its settings in the link: **🔗 Copy link** shares the exact scene."
 )
-scene_columns = st.columns(4)
-for index, scene in enumerate(SCENES):
-    with scene_columns[index % 4]:
-        st.page_link(scene.page, label=scene.title, icon="🎬", query_params=scene.query())
-        st.caption(scene.says)
+order = lecture.running_order()
+st.page_link(order[0].page, label="Start the lecture at scene 1", icon="▶️", query_params=lecture.scene_query(0))
+for index, scene in enumerate(order):  # one scene per row: the same order on a phone as on a projector
+    st.page_link(scene.page, label=f"{index + 1}. {scene.title}", icon="🎬", query_params=lecture.scene_query(index))
+    st.caption(f"{lecture.settings_line(scene)}. {scene.says}")

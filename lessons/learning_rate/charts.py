@@ -10,7 +10,7 @@ import pandas as pd
 
 from charts.kit import GREEN, LOSS_FLOOR, ORANGE, PALETTE, VERMILION, YELLOW, finite_rows, step_slider, with_params
 from gd_core.stability import excess_loss
-from ui.numbers import lr_label
+from ui.numbers import lr_label, minus
 
 ZERO_LOSS = 1e-12  # a minimum loss this small is 0 up to rounding: the axes then say "loss"
 DIVERGED_COLOUR = VERMILION
@@ -152,7 +152,11 @@ def sweep_chart(
     return chart.properties(width=width, height=height, title=title, autosize=autosize)
 
 
-def param_window(optimum, start, index: int, margin: float = 1.25) -> tuple[float, float]:
+WINDOW_MARGIN = 1.25  # the parameter window: θ* ± this × the start's distance from θ*
+FAR_OUT = 1e3  # a diverging run is followed out to this many times the start's distance (symlog), then cut
+
+
+def param_window(optimum, start, index: int, margin: float = WINDOW_MARGIN) -> tuple[float, float]:
     """θ*_i ± margin·‖θ₀ − θ*‖: every run with lr ≤ 2/L stays inside, since no eigen-component grows."""
     radius = margin * float(np.linalg.norm(np.subtract(start, optimum)))
     radius = radius if radius > 0 else 1.0
@@ -202,15 +206,27 @@ def trajectory_chart(
     data["excess"] = excess_loss(frame[list(names)].to_numpy(), optimum, hessian)
     data["shown_loss"] = data["excess"].clip(lower=LOSS_FLOOR)
     data = finite_rows(data.rename(columns={param: "value"}))
+    # A run that leaves the window (it diverges): the panel plots the distance from θ* on a symmetric log scale,
+    # linear within the start's distance, so the converging runs keep their shape and the diverging one stays on
+    # screen for up to FAR_OUT times the start's distance (beyond that it is cut at the edge).
+    start_distance = (window[1] - window[0]) / 2 / WINDOW_MARGIN
+    reach = float((data["value"] - best).abs().max()) if len(data) else 0.0
+    exploding = reach > (window[1] - window[0]) / 2
+    if exploding:
+        data["plot"] = data["value"] - best
+        edge = min(reach, FAR_OUT * start_distance) * 1.02
+        window, plotted_best = (-edge, edge), 0.0
+    else:
+        data["plot"], plotted_best = data["value"], best
     ends = data.groupby("run").tail(1)
     ends = ends[ends["lr"].isin(table.loc[table["diverged_at"].notna(), "lr"])]
     inside = window[0] + 0.06 * (window[1] - window[0]), window[1] - 0.06 * (window[1] - window[0])
     ends = ends.assign(
-        shown_value=ends["value"].clip(*window),
-        note_value=ends["value"].clip(*inside),
+        shown_value=ends["plot"].clip(*window),
+        note_value=ends["plot"].clip(*inside),
         note=ends["label"].str.split(" · ").str[-1],
     )
-    values = in_window(data, window)
+    values = in_window(data, window, "plot")
 
     colour = alt.Color(
         "label:N",
@@ -232,9 +248,13 @@ def trajectory_chart(
         scale=alt.Scale(type="log", domain=_log_domain(data["shown_loss"], headroom=0.03), nice=False),
         axis=alt.Axis(format=".0e"),
     )
-    window_scale = alt.Scale(domain=list(window), nice=False)
-    y_value = alt.Y("value:Q", title=param, scale=window_scale)
-    y_end = alt.Y("shown_value:Q", title=param, scale=window_scale)
+    if exploding:
+        window_scale = alt.Scale(type="symlog", constant=start_distance, domain=list(window), nice=False)
+        value_title = f"{param} − {param}* (symmetric log scale)"
+    else:
+        window_scale, value_title = alt.Scale(domain=list(window), nice=False), param
+    y_value = alt.Y("plot:Q", title=value_title, scale=window_scale)
+    y_end = alt.Y("shown_value:Q", title=value_title, scale=window_scale)
 
     def panel(y, title, rows, before=(), after=(), line_opacity=1.0):
         base = alt.Chart(rows).encode(x=x, y=y, color=colour, tooltip=tips)
@@ -244,7 +264,7 @@ def trajectory_chart(
         return alt.layer(*before, path, dots, here, *after).properties(width=width, height=height, title=title)
 
     optimum_rule = (
-        alt.Chart(pd.DataFrame({"value": [best], "text": [f"{param}* = {best:.4g}"]}))
+        alt.Chart(pd.DataFrame({"plot": [plotted_best], "text": [minus(f"{param}* = {best:.4g}")]}))
         .mark_rule(strokeDash=[5, 3], color="#666")
         .encode(y=y_value, tooltip="text:N")
     )
@@ -255,7 +275,7 @@ def trajectory_chart(
     end_text = [  # the note sits on the side of the cross that has room
         alt.Chart(ends[(ends["step"] > last_step / 2) == (align == "right")])
         .mark_text(align=align, dx=dx, fontSize=11, color=DIVERGED_COLOUR)
-        .encode(x=x, y=alt.Y("note_value:Q", scale=window_scale, title=param), text="note:N", tooltip=end_tips)
+        .encode(x=x, y=alt.Y("note_value:Q", scale=window_scale, title=value_title), text="note:N", tooltip=end_tips)
         .transform_filter(alt.datum.step <= step)
         for align, dx in (("right", -9), ("left", 9))
     ]

@@ -11,6 +11,7 @@ from lessons.learning_rate import predictions as p
 from ui import settings
 from ui.cache import chart_spec
 from ui.exports import scene_exports, scene_link
+from ui.numbers import minus
 from ui.player import player
 from ui.practice import practice_section
 from ui.widgets import bound
@@ -56,7 +57,7 @@ rule.markdown(
     "θ* by 1 − lr·λ (exact for a quadratic loss):"
 )
 rule.latex(r"\theta_{k+1} - \theta^* = (1 - \mathrm{lr}\cdot\lambda)\,(\theta_k - \theta^*)")
-metrics = numbers.columns(4 if kind == "line" else 3)
+metrics = [cell for _ in range(2) for cell in numbers.columns(2)]  # two a row: "0.1406" is not cut to "0.14…"
 metrics[0].metric("L = λmax", f"{L:.4g}", help="Curvature along the stiffest direction.")
 metrics[1].metric("1/L", f"{1 / L:.4g}", help="The lr that lands in one step along the stiffest direction.")
 metrics[2].metric("2/L", f"{critical:.4g}", help="The critical learning rate: above it descent diverges.")
@@ -142,7 +143,9 @@ player(key("player"))
 st.vega_lite_chart(chart)
 st.caption(
     "Drag the **step** slider under the chart to replay the runs (no recomputation). The dashed line marks the "
-    f"minimum {param}* = {quadratic.optimum[index]:.4g}; runs that leave the window are cut at its edge."
+    f"minimum {param}* = {minus(f'{quadratic.optimum[index]:.4g}')}; when a run diverges, the panel shows the "
+    f"distance {param} − {param}* on a symmetric log scale (linear near {param}*), so the run stays on screen as it "
+    "explodes, and is cut at the edge only past 1,000 times its first distance."
 )
 st.dataframe(
     table[

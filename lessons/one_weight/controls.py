@@ -93,6 +93,14 @@ def step_controls(param: str) -> tuple[float, float, int]:
             format_func=lr_label,
             help="Above 1/9 the tutorial's loss diverges; 1/9 oscillates forever; 1/18 lands in one step.",
         )
+        typed = bound(
+            st.number_input, "or type the learning rate", key=LESSON.control("lr_typed"), min_value=1e-6,
+            max_value=10.0, value=None, step=0.001, format="%g", placeholder="e.g. 0.115",
+            help="A typed learning rate replaces the slider's (empty the box to use the slider again).",
+        )  # fmt: skip
+        if typed is not None:
+            lr = typed
+            st.caption(f"Using the typed lr = {minus(f'{typed:g}')}.")  # a float, not visitor text
     with start_column:
         start = bound(
             st.number_input, f"Start {param}₀", key=LESSON.control("start"), min_value=-50.0, max_value=50.0,
@@ -152,10 +160,12 @@ def run(text: str, lr: float, steps: int, start: float, device: str) -> Run:
 
 
 @cached
-def chart_spec(text: str, lr: float, steps: int, start: float, device: str) -> dict:
-    """The page's chart for this run as a finished Vega-Lite dict (see ui.cache.finished_spec)."""
+def chart_spec(text: str, lr: float, steps: int, start: float, device: str, future: bool = True) -> dict:
+    """The page's chart for this run as a finished Vega-Lite dict (see ui.cache.finished_spec); `future=False`
+    leaves out the faint whole-run lines ahead of the slider (the lecture's "guess the next step")."""
     result = run(text, lr, steps, start, device)
-    return finished_spec(charts.one_weight_chart(result.frame, result.curve, result.param, minimum=result.minimum))
+    chart = charts.one_weight_chart(result.frame, result.curve, result.param, minimum=result.minimum, future=future)
+    return finished_spec(chart)
 
 
 # What the status line says in each regime of the tutorial's loss (factor = 1 − 18·lr, |factor| written a).
@@ -182,12 +192,14 @@ def show_status(result: Run, lr: float) -> None:
         if k is not None:
             st.error(f"**The run diverged at step {k}**: the loss blew up. {kept}", icon="💥")
         else:
-            st.info(f"After {int(last['step'])} steps: {p} = {last[p]:.6g}, f′({p}) = {slope:.3g}.")
+            st.info(minus(f"After {int(last['step'])} steps: {p} = {last[p]:.6g}, f′({p}) = {slope:.3g}."))
         critical = result.critical_lr
         if math.isinf(critical):
             st.caption(f"At {p}₀ the curvature f″ ≤ 0: locally, no learning rate is too large.")
         elif math.isfinite(critical):
-            st.caption(f"At {p}₀, f″ = {2 / critical:.4g}: locally, lr > 2/f″ = {critical:.4g} overshoots and grows.")
+            st.caption(
+                minus(f"At {p}₀, f″ = {2 / critical:.4g}: locally, lr > 2/f″ = {critical:.4g} overshoots and grows.")
+            )
         return
     if k is None and table["f'(A)"].iloc[0] == 0:
         st.info("**Starts at the minimum**: f′(A₀) = 0, so gradient descent never moves, whatever the lr.", icon="🎯")
@@ -203,11 +215,26 @@ def show_status(result: Run, lr: float) -> None:
     else:
         show, text, icon = VERDICTS[gd.regime(lr, curvature)]
         numbers = {"a": abs(factor), "factor": factor, "first": table["A"].iloc[0], "second": table["new A"].iloc[0]}
-        show(text.format(**numbers), icon=icon)
+        show(minus(text.format(**numbers)), icon=icon)
     st.latex(
         rf"A_k - (-1) = (1 - 18\cdot\mathrm{{lr}})^k\,(A_0 + 1) = {tex_number(factor, bracket=True)}^k"
         rf"\cdot {tex_number(table['A'].iloc[0] + 1, bracket=True)}"
     )
+
+
+def csv_text(table: pd.DataFrame, lr: float, start: float, param: str) -> str:
+    """The iteration table as CSV with the run's lr and start as columns; whole numbers as integers (−1, not −1.0),
+    every other number in full (shortest round-trip) precision."""
+    frame = table.copy()
+    frame.insert(1, "lr", lr)
+    frame.insert(2, f"{param}₀", start)
+
+    def cell(value):
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return repr(float(value)) if isinstance(value, float) else str(value)
+
+    return frame.map(cell).to_csv(index=False)
 
 
 def update_latex(table: pd.DataFrame, k: int, lr: float, param: str, by_hand: bool) -> str:

@@ -4,7 +4,7 @@ import streamlit as st
 
 from export.scene import RunSpec, SceneSpec, SeedLoss, TypedLoss
 from lessons.one_weight import controls as c
-from ui import settings
+from ui import lecture, settings
 from ui.exports import scene_exports, scene_link
 from ui.player import player
 from ui.practice import practice_section
@@ -39,7 +39,7 @@ st.markdown("**The first step, with the numbers in:**")
 st.latex(c.update_latex(result.table, 0, lr, p, result.check is not None))
 
 player(c.LESSON.control("player"), follow=c.follow_the_player(result.table, lr, p, result.check is not None))
-chart = c.chart_spec(text, lr, steps, start, s.device)
+chart = c.chart_spec(text, lr, steps, start, s.device, not lecture.hide_future())
 st.vega_lite_chart(chart)
 st.caption(
     f"Drag **step** under the chart to walk through the run: the green tangent's slope is f′({p}ₖ), the orange "
@@ -62,7 +62,7 @@ st.dataframe(
 )
 st.download_button(
     "Download the table as CSV",
-    table.to_csv(index=False).encode("utf-8"),
+    c.csv_text(table, lr, start, p).encode("utf-8"),
     file_name="one_weight_iterations.csv",
     mime="text/csv",
     key=c.LESSON.control("csv"),

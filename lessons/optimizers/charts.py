@@ -12,11 +12,13 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from charts.contours import DIVERGING, VIRIDIS, casing, isolines
 from charts.kit import LOSS_FLOOR, STAR, colour_of, finite_rows, step_slider, thin, thinning_stride, with_params
 from gd_core.optimizers import OPTIMIZER_LABELS
 
 PICK = "pick_start"  # name of the click selection on the map
-BANDS_PER_DECADE = 3  # colour bands of the map: filled contours, three per factor of ten in the loss
+CASING, CONTOURS = "path casing", "isolines"  # the descriptions of the map's casing and isoline layers
+BANDS_PER_DECADE = 3  # isolines of the map: three per factor of ten in the loss
 # Tick labels on a log axis: plain numbers from 0.001 to 999999, powers of ten as 1e-7 beyond.
 DECADE_LABEL = (
     "datum.value == 0 || (abs(datum.value) >= 1e-3 && abs(datum.value) < 1e6)"
@@ -33,10 +35,9 @@ def signed_surface(surface: pd.DataFrame) -> bool:
 
 
 def surface_cells(surface: pd.DataFrame) -> pd.DataFrame:
-    """Grid points (x, y, loss) -> heatmap cells with edges halfway to the neighbours, and a banded `shade`.
-
-    Non-negative losses are banded on a log scale (log10 rounded down to thirds of a decade, floored a billion
-    times below the largest value); signed losses in 16 equal bands around 0, for a diverging colour scale.
+    """Grid points (x, y, loss) -> heatmap cells with edges halfway to the neighbours, and the `shade` they are filled
+    with: the loss itself (floored a billion times below the largest value when non-negative, for a log scale), so
+    the colour changes smoothly; the isolines (contour_levels) mark the bands the eye reads.
     """
     cells = finite_rows(surface[["x", "y", "loss"]]).copy()
     for name in ("x", "y"):
@@ -46,13 +47,23 @@ def surface_cells(surface: pd.DataFrame) -> pd.DataFrame:
         cells[f"{name}_lo"], cells[f"{name}_hi"] = cells[name] - half, cells[name] + half
     loss = cells["loss"].to_numpy()
     if signed_surface(cells):
-        band = max(float(np.abs(loss).max()), 1e-300) / 8
-        cells["shade"] = np.floor(loss / band + 0.5) * band
+        cells["shade"] = loss
     else:
-        floor = max(float(loss.max()) * 1e-9, 1e-300)
-        exponent = np.floor(np.log10(np.maximum(loss, floor)) * BANDS_PER_DECADE) / BANDS_PER_DECADE
-        cells["shade"] = 10.0**exponent
+        cells["shade"] = np.maximum(loss, max(float(loss.max()) * 1e-9, 1e-300))
     return cells
+
+
+def contour_levels(cells: pd.DataFrame, signed: bool) -> list[float]:
+    """The isolines drawn over the map: 16 equal bands around 0 on a signed surface; else BANDS_PER_DECADE per
+    decade of the loss (one per decade past five decades), from the floor to the largest value."""
+    shade = cells["shade"].to_numpy()
+    if signed:
+        band = max(float(np.abs(shade).max()), 1e-300) / 8
+        return [band * (k + 0.5) for k in range(-8, 8)]
+    low, high = math.log10(shade.min()), math.log10(shade.max())
+    per = BANDS_PER_DECADE if high - low <= 5 else 1
+    first, last = math.ceil(low * per + 1e-9), math.floor(high * per - 1e-9)
+    return [10.0 ** (k / per) for k in range(first, last + 1)]
 
 
 def _shown_paths(paths: pd.DataFrame, signed: bool, stride: int) -> pd.DataFrame:
@@ -142,10 +153,11 @@ def optimizer_chart(
 
     if signed:
         bound = float(cells["shade"].abs().max()) or 1.0
-        fill_scale = alt.Scale(scheme="blueorange", domain=[-bound, bound], domainMid=0)
+        fill_scale = alt.Scale(domain=[-bound, bound], range=list(DIVERGING), interpolate="rgb", nice=False)
         fill_legend = alt.Legend(format=".2~g")
     else:
-        fill_scale = alt.Scale(type="log", scheme="viridis", reverse=True)
+        shade_domain = [float(cells["shade"].min()), float(cells["shade"].max())]
+        fill_scale = alt.Scale(type="log", domain=shade_domain, range=list(VIRIDIS), interpolate="rgb", nice=False)
         low, high = math.ceil(math.log10(cells["shade"].min())), math.floor(math.log10(cells["shade"].max()))
         every = max(1, math.ceil((high - low + 1) / 5))
         fill_legend = alt.Legend(values=[10.0**k for k in range(low, high + 1, every)], labelExpr=DECADE_LABEL)
@@ -183,6 +195,24 @@ def optimizer_chart(
         alt.Tooltip("loss:Q", format=".6g"),
     ]
     lines = base.mark_line(clip=True, strokeWidth=2.5).encode(x=x, y=y, color=colour, order="step:Q", detail="label:N")
+    # Under each path: a casing in black or white, whichever contrasts the path, inside a thin halo of the other.
+    # Any colour under it contrasts black or white by at least 4.5:1, so every path reads on every map colour.
+    inner = [casing(colour_of(name)) for name in optimizers]
+    outer = ["#FFFFFF" if colour == "#000000" else "#000000" for colour in inner]
+    cased = alt.layer(
+        *[
+            base.mark_line(clip=True, strokeWidth=width, opacity=1, description=CASING).encode(
+                x=x, y=y, order="step:Q", detail="label:N",
+                stroke=alt.Stroke("label:N", scale=alt.Scale(domain=labels, range=ring), legend=None),
+            )
+            for width, ring in ((7.0, outer), (5.0, inner))
+        ]
+    ).resolve_scale(stroke="independent")  # fmt: skip
+    contour_lines = (
+        alt.Chart(isolines(surface, contour_levels(cells, signed), log=not signed))
+        .mark_rule(clip=True, color="#1B1F24", opacity=0.35, strokeWidth=0.8, description=CONTOURS)
+        .encode(x=x, y=y, x2="x2:Q", y2="y2:Q")
+    )
     current = (
         base.transform_filter(up_to_step)
         .transform_joinaggregate(now="max(step)", groupby=["label"])
@@ -212,6 +242,8 @@ def optimizer_chart(
     surface_map = alt.LayerChart(
         layer=[
             heatmap,
+            contour_lines,
+            cased.transform_filter(up_to_step),
             lines.transform_filter(up_to_step),
             marks,
             here.encode(x=x, y=y, color=colour, tooltip=path_tooltip),
