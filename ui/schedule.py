@@ -13,6 +13,7 @@ import streamlit as st
 
 import gd_core as gd
 from charts.kit import BLUE, colour_of, step_slider, thin, thinning_stride, with_params
+from ui import screen
 from ui.widgets import remembered
 
 FINAL_FACTOR = 0.01  # exponential decay: the last step's rate as a fraction of the first
@@ -79,5 +80,5 @@ def schedule_panel(schedule: gd.Schedule, frame: pd.DataFrame, steps: int, by: s
     if schedule.kind == "constant" or "lr_step" not in frame:
         st.caption(RESCUE_NOTE)
         return
-    st.altair_chart(lr_panel(frame, steps, by=by))
+    screen.chart(lr_panel(frame, steps, by=by), f"Learning rate of each step, steps 0 to {steps}")
     st.latex(schedule.latex)
