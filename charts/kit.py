@@ -120,11 +120,12 @@ PRESENTER_INK = "#000000"  # text on white: 21:1
 PRESENTER_AXIS = "#333333"  # axis lines and ticks on white: 12.6:1
 # What a view needs beside its plotting area: the y axis with its title, padding, and (when a legend is there) the
 # legend to its right. Generous on purpose: a chart a little narrower than its column is fine, one wider is cut.
-AXES_ALLOWANCE = 80
-AXES_ALLOWANCE_PRESENTER = 100
+AXES_ALLOWANCE = 100
+AXES_ALLOWANCE_PRESENTER = 120
 LEGEND_ALLOWANCE = 150
 LEGEND_ALLOWANCE_PRESENTER = 190
 CONCAT_SPACING = 20  # Vega-Lite's default spacing between concatenated views
+STACKED_MAX = 900  # px: the widest a stacked view grows
 NARROWEST_VIEW = 240  # px of plotting area: below this side-by-side views are stacked instead
 
 
@@ -152,7 +153,10 @@ def _has_legend(view: dict) -> bool:
     for layer in [view, *view.get("layer", ())]:
         for channel in ("color", "shape", "strokeDash", "size", "fill", "stroke"):
             definition = (layer.get("encoding") or {}).get(channel)
-            if isinstance(definition, dict) and "field" in definition and definition.get("legend", {}) is not None:
+            if not isinstance(definition, dict) or "field" not in definition:
+                continue
+            legend = definition.get("legend", {})
+            if legend is not None and legend.get("orient") not in ("top", "bottom", "none"):  # beside: takes width
                 return True
     return False
 
@@ -173,16 +177,64 @@ def _width_of(view: dict) -> float | None:
     return None
 
 
+NARROW_SCREEN = 500  # px of column: a phone
+NARROW_MARGIN = 40  # px more kept free there, for text marks beside the plot
+SHORTEST_VIEW = 150  # px: the least height a view is shrunk to
+LEGEND_COLUMN = 150  # px a legend column of a top or bottom legend needs
+
+
+def _legends_within(node, width: int):
+    """A copy of a view's encodings with every legend made to fit `width` px: fewer columns, shorter labels and
+    gradients (legend sizes only)."""
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if key == "legend" and isinstance(value, dict):
+                value = dict(value)
+                fit = max(1, width // LEGEND_COLUMN)
+                if isinstance(value.get("columns"), int):
+                    value["columns"] = min(value["columns"], fit)
+                elif value.get("orient") in ("top", "bottom") and value.get("direction") != "vertical":
+                    value["columns"] = fit  # a horizontal legend would run past a narrow view
+                for limit in ("labelLimit", "gradientLength"):
+                    if isinstance(value.get(limit), (int, float)) and value[limit] > width - 40:
+                        value[limit] = max(width - 40, 60)
+                out[key] = value
+            elif key in ("data", "datasets"):
+                out[key] = value
+            else:
+                out[key] = _legends_within(value, width)
+        return out
+    if isinstance(node, list):
+        return [_legends_within(item, width) for item in node]
+    return node
+
+
 def _set_width(view: dict, width: float) -> dict:
-    """A copy of a single or layered view with its plotting width set (on the view and on any layer that had one)."""
-    view = dict(view)
+    """A copy of a single or layered view with its plotting width set (on the view and on any layer that had one),
+    its legends fitted to it. A narrower view gets shorter in proportion (a map keeps its aspect), down to
+    SHORTEST_VIEW px."""
+    before = _width_of(view)
+    view = _legends_within(view, max(int(width), 60))
     view["width"] = max(int(width), 60)
+    shrink = view["width"] / before if before else 1.0
+    if shrink < 1 and isinstance(view.get("height"), (int, float)):
+        view["height"] = int(max(view["height"] * shrink, min(view["height"], SHORTEST_VIEW)))
     if "layer" in view:
+        sizes = {key: view[key] for key in ("width", "height") if isinstance(view.get(key), (int, float))}
         view["layer"] = [
-            {**layer, "width": view["width"]} if isinstance(layer.get("width"), (int, float)) else layer
+            {**layer, **{key: size for key, size in sizes.items() if isinstance(layer.get(key), (int, float))}}
             for layer in view["layer"]
         ]
     return view
+
+
+def _fill(view: dict, available: float, presenting: bool) -> dict:
+    """A view stacked under its neighbours: as wide as the column allows (up to STACKED_MAX), not its designed
+    side-by-side width."""
+    if any(key in view for key in ("hconcat", "vconcat", "concat")) or _width_of(view) is None:
+        return _fit_view(view, available, presenting)
+    return _set_width(view, min(available - _allowance(view, presenting), STACKED_MAX))
 
 
 def _fit_view(view: dict, available: float, presenting: bool) -> dict:
@@ -195,7 +247,7 @@ def _fit_view(view: dict, available: float, presenting: bool) -> dict:
         room = available - sum(allowances) - spacing * (len(parts) - 1)
         if room / len(parts) < NARROWEST_VIEW:  # too narrow side by side: stack them
             stacked = {key: value for key, value in view.items() if key != "hconcat"}
-            stacked["vconcat"] = [_fit_view(part, available, presenting) for part in parts]
+            stacked["vconcat"] = [_fill(part, available, presenting) for part in parts]
             return stacked
         scale = min(1.0, room / sum(widths))
         fitted = [
@@ -237,7 +289,9 @@ def fit_spec(spec: dict, *, width: float | None, presenting: bool, description: 
     """
     fitted = dict(spec)
     if width is not None:
-        fitted = _fit_view(fitted, float(width), presenting)
+        # On a phone, labels beside the plot (a rule's name, say) need room too.
+        room = float(width) - (NARROW_MARGIN if width < NARROW_SCREEN else 0)
+        fitted = _fit_view(fitted, room, presenting)
     if presenting:
         fitted = _text_at_least({key: value for key, value in fitted.items() if key != "datasets"}, PRESENTER_FONT)
         if "datasets" in spec:

@@ -73,6 +73,7 @@ class SpecTracker:
 
         self._forward = ForwardMsg
         self.specs: dict[tuple[int, ...], dict] = {}
+        self._by_hash: dict[str, dict] = {}  # specs by message hash: an unchanged element comes as a reference
         page.on("websocket", self._attach)
 
     def _attach(self, websocket) -> None:
@@ -93,7 +94,12 @@ class SpecTracker:
         elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
             element = message.delta.new_element
             if element.WhichOneof("type") == "vega_lite_chart":
-                self.specs[tuple(message.metadata.delta_path)] = json.loads(element.vega_lite_chart.spec)
+                spec = json.loads(element.vega_lite_chart.spec)
+                self.specs[tuple(message.metadata.delta_path)] = spec
+                if message.hash:
+                    self._by_hash[message.hash] = spec
+        elif kind == "ref_hash" and message.ref_hash in self._by_hash:
+            self.specs[tuple(message.metadata.delta_path)] = self._by_hash[message.ref_hash]
 
 
 def _font_sizes(node, found: list[float]) -> list[float]:

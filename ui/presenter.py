@@ -13,7 +13,7 @@ _CSS = """
   [data-testid="stMainBlockContainer"] { max-width: 100%; padding: 3.5rem 1.5rem 1rem; font-size: 1.15rem; }
   [data-testid="stMainBlockContainer"] p, [data-testid="stMainBlockContainer"] li,
   [data-testid="stMainBlockContainer"] label { font-size: 1.1rem; overflow-wrap: anywhere; }
-  [data-testid="stCaptionContainer"] { color: #222 !important; }
+  [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { color: #222 !important; opacity: 1; }
   [data-testid="stDownloadButton"], [data-testid="stExpander"], [data-testid="stFileUploader"],
   .player .hint { display: none !important; }
   h1 { font-size: 2.4rem !important; }

@@ -23,7 +23,9 @@ const skipLink = () => {
   const style = document.createElement("style");
   style.textContent = `#descent-skip { position: fixed; left: -9999px; top: 0.5rem; z-index: 1000000;
     padding: 0.4rem 0.8rem; background: #fff; color: #000; border: 2px solid #0072B2; border-radius: 0.3rem;
-    font-size: 1rem; } #descent-skip:focus { left: 0.5rem; }`;
+    font-size: 1rem; } #descent-skip:focus { left: 0.5rem; }
+    .katex-display { overflow-x: auto; overflow-y: hidden; max-width: 100%; }
+    .player-follow { overflow-x: auto; max-width: 100%; }`;
   document.head.appendChild(style);
   const link = document.createElement("a");
   link.id = "descent-skip";

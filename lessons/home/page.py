@@ -26,8 +26,9 @@ st.caption(
     "One click opens a lesson set up for a point of the tutorial; press ▶ Play above its chart. "
     "Every page keeps its settings in the link: **🔗 Copy link** under a chart shares the exact scene."
 )
-scene_columns = st.columns(4)
 for index, scene in enumerate(SCENES):
+    if index % 4 == 0:  # a row of four at a time: on a phone the columns stack and keep the tutorial's order
+        scene_columns = st.columns(4)
     with scene_columns[index % 4]:
         st.page_link(scene.page, label=scene.title, icon="🎬", query_params=scene.query())
         st.caption(scene.says)
