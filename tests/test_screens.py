@@ -5,6 +5,7 @@ so the server computes them together) and measured once; the tests read those me
 - nothing scrolls sideways: document.documentElement.scrollWidth <= innerWidth;
 - every chart's drawn canvas/svg lies inside the viewport's width;
 - every chart carries a non-empty text alternative (the spec's description, which Vega renders as aria-label);
+- the first Tab stop is "Skip to the lesson", and it moves the focus to the lesson (past the sidebar);
 - in presenter view, chart text is at least 16 px (the rendered SVG text where the chart is an SVG, and the spec as
   sent: its config and any font size set in it).
 Screenshots land in test-artifacts/screens/<page>-<width>.png.
@@ -143,11 +144,22 @@ def measured():
                 for name, (page, runs, specs) in opened.items():
                     _wait_fitted(page, runs)
                     results[size, name] = (page.evaluate(_MEASURE_JS), list(specs.specs.values()))
+                    if name == "one-weight" and size == "390x844":  # the first Tab stop, and where Enter on it goes
+                        page.keyboard.press("Tab")
+                        first = page.evaluate("() => document.activeElement.textContent")
+                        page.keyboard.press("Enter")
+                        results["skip"] = (first, page.evaluate("() => document.activeElement.dataset.testid"))
                     helpers.full_page_screenshot(page, ARTIFACTS / f"{name}-{width}.png")
                     page.context.close()
         finally:
             browser.close()
     return results
+
+
+def test_the_first_tab_stop_skips_to_the_lesson(measured):
+    first, focused = measured["skip"]
+    assert first == "Skip to the lesson"
+    assert focused == "stMainBlockContainer"  # past the sidebar's controls, at the lesson
 
 
 CASES = [(size, name) for size in SIZES for name in PAGES]

@@ -1,6 +1,6 @@
 """Full-page screenshots of every page for the README, and the browser helpers tests/test_browser.py shares.
 
-Usage: .venv/bin/python tools/screenshots.py [--out docs/screenshots] [--size 1280x720 --presenter --suffix -projector]
+Usage: .venv/bin/python tools/screenshots.py [--out docs/screenshots] [--size 1280x720 --presenter --suffix=-projector]
 
 It starts the app on a free localhost port, opens each page in headless Chromium (Debian's /usr/bin/chromium,
 or $CHROMIUM_PATH) and saves docs/screenshots/<page>.png. Only localhost traffic: every other request the page
@@ -182,6 +182,8 @@ class RunTracker:
         message = self._parse(self._forward, payload)
         kind = message.WhichOneof("type") if message is not None else None
         if kind == "new_session":
+            if self.runs_ended < self.runs_started:  # a run stopped for this one without a script_finished
+                self.runs_ended += 1
             self.runs_started += 1
             self._elements.clear()
         elif kind == "delta":

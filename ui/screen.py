@@ -15,6 +15,7 @@ from charts.kit import fit_spec
 
 WIDTH_KEY = "screen.width"  # the session-state key of the last reported main-column width (px)
 BUCKET = 20  # px: widths are reported rounded down to this, so resizing reruns rarely
+HYSTERESIS = 40  # px: a change smaller than this is not reported (a scrollbar coming and going)
 
 _JS = """
 // A "Skip to the lesson" link as the page's first Tab stop (before the sidebar): it moves focus to the main column.
@@ -44,6 +45,7 @@ const skipLink = () => {
 export default function(component) {
   const { setStateValue, data } = component;
   const bucket = (data && data.bucket) || 20;
+  const hysteresis = (data && data.hysteresis) || 40;
   const last = data && data.width;
   const block = () => document.querySelector('[data-testid="stMainBlockContainer"]');
   const measure = () => {
@@ -52,7 +54,9 @@ export default function(component) {
     const style = getComputedStyle(el);
     const inner = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
     const width = Math.floor(inner / bucket) * bucket;
-    if (width > 0 && width !== last && width !== window.__descentWidthSent) {
+    const sent = window.__descentWidthSent || last;
+    // Only a real change: not the few px a scrollbar takes when the page grows taller than the window.
+    if (width > 0 && (!sent || Math.abs(width - sent) >= hysteresis)) {
       window.__descentWidthSent = width;  // once per width, however often the component is mounted
       setStateValue("width", width);
     }
@@ -72,10 +76,9 @@ _meter = st.components.v2.component("descent_screen", js=_JS)
 
 
 def measure() -> None:
-    """Place the width meter (and the skip link to the lesson) at the top of the page; call once per run."""
-    result = _meter(key="screen", data={"bucket": BUCKET, "width": st.session_state.get(WIDTH_KEY)},
-                    on_width_change=_keep)  # fmt: skip
-    del result
+    """Place the width meter (and the skip link to the lesson) on the page; call once per run, after the page."""
+    data = {"bucket": BUCKET, "hysteresis": HYSTERESIS, "width": st.session_state.get(WIDTH_KEY)}
+    _meter(key="screen", data=data, on_width_change=_keep)
 
 
 def _keep() -> None:
