@@ -3,7 +3,7 @@
 import streamlit as st
 
 from lessons import HOME, PAGES
-from ui import lecture, links, presenter, server_guard, settings
+from ui import lecture, links, presenter, screen, server_guard, settings
 from ui.memory import cap_malloc_arenas, start_reaper
 
 cap_malloc_arenas()  # many sessions, one thread each: see ui/memory.py
@@ -28,5 +28,8 @@ navigation = st.navigation(
 if settings.sidebar().presenting:
     presenter.apply()
 lecture.bar(navigation.url_path)  # a scene opened from the lecture's running order: its bar, above the lesson
-navigation.run()
+try:
+    navigation.run()
+finally:  # last, so that its report (which reruns the page once) comes when the page has been drawn
+    screen.measure()  # the main column's width, which every chart is fitted to; and the skip link
 links.report_ignored(incoming)

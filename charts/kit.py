@@ -111,3 +111,228 @@ def strict_spec(chart: alt.TopLevelMixin) -> dict:
     """The chart's Vega-Lite spec as strict JSON (raises ValueError on NaN/Infinity anywhere in it)."""
     text = chart.to_json(validate=False)
     return json.loads(text, parse_constant=_refuse_constant)
+
+
+# --- Fitting a finished spec to the screen, and the presenter's type (sizing and config only) --------------------
+
+PRESENTER_FONT = 16  # px: the smallest chart text in presenter view (axis labels, legends, titles are larger)
+PRESENTER_INK = "#000000"  # text on white: 21:1
+PRESENTER_AXIS = "#333333"  # axis lines and ticks on white: 12.6:1
+# What a view needs beside its plotting area: the y axis with its title, padding, and (when a legend is there) the
+# legend to its right. Generous on purpose: a chart a little narrower than its column is fine, one wider is cut.
+AXES_ALLOWANCE = 100
+AXES_ALLOWANCE_PRESENTER = 120
+LEGEND_ALLOWANCE = 150
+LEGEND_ALLOWANCE_PRESENTER = 190
+CONCAT_SPACING = 20  # Vega-Lite's default spacing between concatenated views
+STACKED_MAX = 900  # px: the widest a stacked view grows
+NARROWEST_VIEW = 240  # px of plotting area: below this side-by-side views are stacked instead
+
+
+def presenter_config() -> dict:
+    """The Vega-Lite config presenter view applies: chart text of at least PRESENTER_FONT px, black on white."""
+    ink, axis, size = PRESENTER_INK, PRESENTER_AXIS, PRESENTER_FONT
+    return {
+        "axis": {
+            "labelFontSize": size, "titleFontSize": size + 2, "labelColor": ink, "titleColor": ink,
+            "domainColor": axis, "tickColor": axis, "labelLimit": 220,
+        },
+        "legend": {
+            "labelFontSize": size, "titleFontSize": size + 1, "labelColor": ink, "titleColor": ink,
+            "labelLimit": 260, "symbolSize": 120,
+        },
+        "header": {"labelFontSize": size, "titleFontSize": size + 2, "labelColor": ink, "titleColor": ink},
+        "title": {"fontSize": size + 4, "subtitleFontSize": size, "color": ink, "subtitleColor": ink, "limit": 0},
+        "text": {"fontSize": size},
+        "view": {"stroke": axis},
+    }  # fmt: skip
+
+
+def _has_legend(view: dict) -> bool:
+    """Whether a view (or a layer in it) encodes colour, shape, size or stroke dash without legend: null."""
+    for layer in [view, *view.get("layer", ())]:
+        for channel in ("color", "shape", "strokeDash", "size", "fill", "stroke"):
+            definition = (layer.get("encoding") or {}).get(channel)
+            if not isinstance(definition, dict) or "field" not in definition:
+                continue
+            legend = definition.get("legend", {})
+            if legend is not None and legend.get("orient") not in ("top", "bottom", "none"):  # beside: takes width
+                return True
+    return False
+
+
+def _allowance(view: dict, presenting: bool) -> int:
+    axes = AXES_ALLOWANCE_PRESENTER if presenting else AXES_ALLOWANCE
+    legend = (LEGEND_ALLOWANCE_PRESENTER if presenting else LEGEND_ALLOWANCE) if _has_legend(view) else 0
+    return axes + legend
+
+
+def _width_of(view: dict) -> float | None:
+    width = view.get("width")
+    if isinstance(width, (int, float)):
+        return float(width)
+    for layer in view.get("layer", ()):
+        if isinstance(layer.get("width"), (int, float)):
+            return float(layer["width"])
+    return None
+
+
+NARROW_SCREEN = 500  # px of column: a phone
+NARROW_MARGIN = 40  # px more kept free there, for text marks beside the plot
+SHORTEST_VIEW = 150  # px: the least height a view is shrunk to
+LEGEND_COLUMN = 150  # px a legend column of a top or bottom legend needs
+
+
+def _legends_within(node, width: int):
+    """A copy of a view's encodings with every legend made to fit `width` px: fewer columns, shorter labels and
+    gradients (legend sizes only)."""
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if key == "legend" and isinstance(value, dict):
+                value = dict(value)
+                fit = max(1, width // LEGEND_COLUMN)
+                if isinstance(value.get("columns"), int):
+                    value["columns"] = min(value["columns"], fit)
+                elif value.get("orient") in ("top", "bottom") and value.get("direction") != "vertical":
+                    value["columns"] = fit  # a horizontal legend would run past a narrow view
+                for limit in ("labelLimit", "gradientLength"):
+                    if isinstance(value.get(limit), (int, float)) and value[limit] > width - 40:
+                        value[limit] = max(width - 40, 60)
+                out[key] = value
+            elif key in ("data", "datasets"):
+                out[key] = value
+            else:
+                out[key] = _legends_within(value, width)
+        return out
+    if isinstance(node, list):
+        return [_legends_within(item, width) for item in node]
+    return node
+
+
+def _set_width(view: dict, width: float) -> dict:
+    """A copy of a single or layered view with its plotting width set (on the view and on any layer that had one),
+    its legends fitted to it. A narrower view gets shorter in proportion (a map keeps its aspect), down to
+    SHORTEST_VIEW px."""
+    before = _width_of(view)
+    view = _legends_within(view, max(int(width), 60))
+    view["width"] = max(int(width), 60)
+    shrink = view["width"] / before if before else 1.0
+    if shrink < 1 and isinstance(view.get("height"), (int, float)):
+        view["height"] = int(max(view["height"] * shrink, min(view["height"], SHORTEST_VIEW)))
+    if "layer" in view:
+        sizes = {key: view[key] for key in ("width", "height") if isinstance(view.get(key), (int, float))}
+        view["layer"] = [
+            {**layer, **{key: size for key, size in sizes.items() if isinstance(layer.get(key), (int, float))}}
+            for layer in view["layer"]
+        ]
+    return view
+
+
+def _fill(view: dict, available: float, presenting: bool) -> dict:
+    """A view stacked under its neighbours: as wide as the column allows (up to STACKED_MAX), not its designed
+    side-by-side width."""
+    if any(key in view for key in ("hconcat", "vconcat", "concat")) or _width_of(view) is None:
+        return _fit_view(view, available, presenting)
+    return _set_width(view, min(available - _allowance(view, presenting), STACKED_MAX))
+
+
+def _fit_view(view: dict, available: float, presenting: bool) -> dict:
+    """A copy of `view` (single, layered or concatenated) whose total width stays within `available` px."""
+    if "hconcat" in view:
+        parts = view["hconcat"]
+        spacing = view.get("spacing", CONCAT_SPACING)
+        widths = [_width_of(part) or NARROWEST_VIEW for part in parts]
+        allowances = [_allowance(part, presenting) for part in parts]
+        room = available - sum(allowances) - spacing * (len(parts) - 1)
+        if room / len(parts) < NARROWEST_VIEW:  # too narrow side by side: stack them
+            stacked = {key: value for key, value in view.items() if key != "hconcat"}
+            stacked["vconcat"] = [_fill(part, available, presenting) for part in parts]
+            return stacked
+        scale = min(1.0, room / sum(widths))
+        fitted = [
+            _fit_view(part, width * scale + allowance, presenting)
+            for part, width, allowance in zip(parts, widths, allowances, strict=True)
+        ]
+        return {**view, "hconcat": fitted}
+    if "vconcat" in view:
+        return {**view, "vconcat": [_fit_view(part, available, presenting) for part in view["vconcat"]]}
+    if "concat" in view:
+        return {**view, "concat": [_fit_view(part, available, presenting) for part in view["concat"]]}
+    width = _width_of(view)
+    room = available - _allowance(view, presenting)
+    if width is None or width <= room:
+        return view
+    return _set_width(view, room)
+
+
+def _text_at_least(node, size: float):
+    """A copy of a spec part with every font size it sets (fontSize, labelFontSize, ...) raised to `size`."""
+    if isinstance(node, dict):
+        return {
+            key: max(value, size)
+            if key.lower().endswith("fontsize") and isinstance(value, (int, float))
+            else (value if key in ("datasets", "data", "values") else _text_at_least(value, size))
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_text_at_least(item, size) for item in node]
+    return node
+
+
+def fit_spec(spec: dict, *, width: float | None, presenting: bool, description: str) -> dict:
+    """A finished Vega-Lite spec made to fit a container `width` px wide (None: unknown, left as designed), with
+    presenter view's config merged in when presenting and `description` as its text alternative (Vega renders
+    it as the chart's aria-label). Sizes and config only: data, marks and scales are the builder's.
+
+    The spec (a cached dict) is not changed: the views on the way are copied, the data sets shared.
+    """
+    fitted = dict(spec)
+    if width is not None:
+        # On a phone, labels beside the plot (a rule's name, say) need room too.
+        room = float(width) - (NARROW_MARGIN if width < NARROW_SCREEN else 0)
+        fitted = _fit_view(fitted, room, presenting)
+    if presenting:
+        fitted = _text_at_least({key: value for key, value in fitted.items() if key != "datasets"}, PRESENTER_FONT)
+        if "datasets" in spec:
+            fitted["datasets"] = spec["datasets"]
+        config = {
+            key: dict(value) if isinstance(value, dict) else value for key, value in spec.get("config", {}).items()
+        }
+        for group, values in presenter_config().items():
+            config[group] = {**config.get(group, {}), **values}
+        fitted["config"] = config
+    fitted["description"] = description
+    return fitted
+
+
+def _number(value) -> str:
+    """A number for a text alternative: 4 significant digits, a real minus sign, a short exponent (8.1e-5)."""
+    text = format(float(value), ".4g")
+    mantissa, _, exponent = text.partition("e")
+    return mantissa.replace("-", "−") + (f"e{int(exponent)}" if exponent else "")
+
+
+def describe(
+    what: str, frame: pd.DataFrame, columns: dict[str, str], *, step: int | None = None, by: str | None = None
+) -> str:
+    """A chart's text alternative: what it shows, and its numbers at the step shown (the last step when None) of
+    each run. `columns` maps a column of `frame` to the name read out ("loss" → "loss"), `frame` has a "step"
+    column and, for several runs, a "run" (or "lr") column."""
+    frame = finite_rows(frame)
+    if frame.empty or "step" not in frame:
+        return what
+    last = int(frame["step"].max())
+    at = last if step is None else min(max(int(step), 0), last)
+    if by is None:
+        by = "run" if "run" in frame else ("lr" if "lr" in frame and frame["lr"].nunique() > 1 else None)
+    groups = [(None, frame)] if by is None else list(frame.groupby(by, sort=False))
+    parts = []
+    for name, rows in groups[:6]:
+        rows = rows[rows["step"] <= at]
+        if rows.empty:
+            continue
+        row = rows.iloc[rows["step"].argmax()]
+        numbers = ", ".join(f"{label} = {_number(row[column])}" for column, label in columns.items() if column in row)
+        parts.append(numbers if name is None or len(groups) == 1 else f"{by} {name}: {numbers}")
+    return f"{what}, step {at} of {last}: " + "; ".join(parts)

@@ -580,8 +580,8 @@ def test_presenter_view(fresh_page):
     table.scroll_into_view_if_needed()
     assert table.is_visible(), "presenter view hides the iteration table, the tutorial's spreadsheet"
     container = '[data-testid="stMainBlockContainer"]'
-    zoom = page.evaluate(f"""() => getComputedStyle(document.querySelector('{container}')).zoom""")
-    assert float(zoom) > 1, f"presenter view does not enlarge the page (zoom {zoom})"
+    size = page.evaluate(f"""() => getComputedStyle(document.querySelector('{container}')).fontSize""")
+    assert float(size.removesuffix("px")) > 16, f"presenter view does not enlarge the text ({size})"
     assert page.locator(".vega-embed canvas, .vega-embed svg").first.is_visible(), "presenter view shows no chart"
     browser_helpers.full_page_screenshot(page, ARTIFACTS / "presenter.png")
     problems = session.problems()

@@ -1,6 +1,6 @@
 """Full-page screenshots of every page for the README, and the browser helpers tests/test_browser.py shares.
 
-Usage: .venv/bin/python tools/screenshots.py [--out docs/screenshots]
+Usage: .venv/bin/python tools/screenshots.py [--out docs/screenshots] [--size 1280x720 --presenter --suffix=-projector]
 
 It starts the app on a free localhost port, opens each page in headless Chromium (Debian's /usr/bin/chromium,
 or $CHROMIUM_PATH) and saves docs/screenshots/<page>.png. Only localhost traffic: every other request the page
@@ -121,9 +121,9 @@ def launch_browser(playwright):
     return playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
 
 
-def new_page(browser):
+def new_page(browser, viewport: dict | None = None):
     """A fresh page (own context) that may only talk to 127.0.0.1 / localhost; other requests are aborted."""
-    context = browser.new_context(viewport=VIEWPORT)
+    context = browser.new_context(viewport=viewport or VIEWPORT)
 
     def only_localhost(route):
         host = urlsplit(route.request.url).hostname
@@ -153,6 +153,9 @@ class RunTracker:
         self.runs_ended = 0  # script_finished for a whole run, however it ended
         self.runs_completed = 0  # ... of which ran to the end (not cut short for a rerun)
         self._elements: dict[tuple[int, ...], str] = {}  # this run's element (or block) at each delta path
+        # Streamlit sends an element the browser already has (unchanged since an earlier run) as a reference to
+        # its hash: the element of each hash seen, to resolve those references.
+        self._by_hash: dict[str, str] = {}
         page.on("websocket", self._attach)
 
     def _attach(self, websocket) -> None:
@@ -179,6 +182,8 @@ class RunTracker:
         message = self._parse(self._forward, payload)
         kind = message.WhichOneof("type") if message is not None else None
         if kind == "new_session":
+            if self.runs_ended < self.runs_started:  # a run stopped for this one without a script_finished
+                self.runs_ended += 1
             self.runs_started += 1
             self._elements.clear()
         elif kind == "delta":
@@ -188,6 +193,10 @@ class RunTracker:
             else:
                 element = delta.WhichOneof("type") or ""
             self._elements[tuple(message.metadata.delta_path)] = element
+            if message.hash:
+                self._by_hash[message.hash] = element
+        elif kind == "ref_hash":
+            self._elements[tuple(message.metadata.delta_path)] = self._by_hash.get(message.ref_hash, "")
         elif kind == "script_finished":
             status = message.script_finished
             if status == self._forward.FINISHED_FRAGMENT_RUN_SUCCESSFULLY:
@@ -273,12 +282,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Save a full-page PNG of each page of the app, for the README.")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots", help="folder for <page>.png")
     parser.add_argument("--page", action="append", choices=list(PAGES), help="only this page (repeatable)")
+    parser.add_argument("--size", default=None, help="viewport WIDTHxHEIGHT (default 1400x1000)")
+    parser.add_argument("--presenter", action="store_true", help="open the pages in presenter view")
+    parser.add_argument("--suffix", default="", help="added to each file name: <page><suffix>.png")
     args = parser.parse_args(argv)
     if chromium_path() is None:
         print("no Chromium: install /usr/bin/chromium or set CHROMIUM_PATH", file=sys.stderr)
         return 2
     from playwright.sync_api import sync_playwright
 
+    viewport = VIEWPORT
+    if args.size:
+        width, height = (int(n) for n in args.size.lower().split("x"))
+        viewport = {"width": width, "height": height}
+    query = "?presenter=true" if args.presenter else ""
     status = 0
     with streamlit_server() as url, sync_playwright() as playwright:
         browser = launch_browser(playwright)
@@ -292,12 +309,17 @@ def main(argv: list[str] | None = None) -> int:
             # Request every page at once, so the server computes them side by side; then shoot each in turn.
             opened = {}
             for name in dict.fromkeys(args.page or PAGES):
-                page = new_page(browser)
+                page = new_page(browser, viewport)
                 opened[name] = (page, RunTracker(page))
-                page.goto(url + PAGES[name])
+                page.goto(url + PAGES[name] + query)
             for name, (page, runs) in opened.items():
-                wait_for_app(page, runs)
-                out = args.out / f"{name}.png"
+                wait_for_app(page, runs, timeout_ms=180_000)
+                for _ in range(50):  # the width report's rerun (ui.screen), which fits the charts
+                    if runs.runs_completed >= 2:
+                        break
+                    page.wait_for_timeout(100)
+                wait_for_app(page, runs, timeout_ms=180_000)
+                out = args.out / f"{name}{args.suffix}.png"
                 full_page_screenshot(page, out)
                 problems = visible_problems(page)
                 page.context.close()

@@ -34,6 +34,7 @@ _CSS = """
 .player button:hover { border-color: var(--st-primary-color); }
 .player select { font: inherit; }
 .player .hint { opacity: 0.7; font-size: 0.85rem; }
+.player-follow { overflow-x: auto; max-width: 100%; }
 .player-follow .line { font-size: 1.15rem; margin: 0.5rem 0 0.2rem; font-variant-numeric: tabular-nums; }
 .player-follow table { border-collapse: collapse; font-size: 0.9rem; font-variant-numeric: tabular-nums; }
 .player-follow th, .player-follow td { padding: 0.1rem 0.6rem; text-align: right;

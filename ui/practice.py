@@ -18,6 +18,7 @@ from practice.answers import MAX_LENGTH, AnswerError
 from practice.questions import KINDS, MAX_SEED, kind_of, make, parse_variant, variant_id
 from practice.records import ChoiceAnswer, NumberAnswer, Question
 from practice.score import Result, record, score
+from ui import screen
 from ui.cache import ALTAIR_LOCK, cached, finished_spec
 from ui.text import plain
 
@@ -118,7 +119,7 @@ def _section(lesson: str) -> None:
     else:
         (st.success if locked.correct else st.error)(plain(locked.text))
         spec = _reveal_spec(question, locked.prediction) | {"usermeta": SECTION}
-        st.vega_lite_chart(spec=spec, key=_key(lesson, f"reveal.{qid}"))
+        screen.chart(spec, f"Your prediction and the answer: {plain(locked.text)}", key=_key(lesson, f"reveal.{qid}"))
 
     st.button("Another question", key=_key(lesson, "another"), on_click=_another, args=(lesson,))
     st.caption(f"Score this session: {score(st.session_state.get(RESULTS, ())).text}.")
@@ -185,10 +186,14 @@ def _answer_input(question: Question, ask: dict | None, disabled: bool) -> None:
     if ask is not None:
         chart_key = f"{base}.pick.{st.session_state.get(f'{base}.clicks', 0)}"  # fresh after each click
         if disabled or (question.ask is not None and "option" in question.ask):
-            st.vega_lite_chart(ask, key=chart_key)
+            screen.chart(ask, "The question's chart", key=chart_key)
         else:
-            st.vega_lite_chart(
-                ask, key=chart_key, on_select=lambda: _use_pick(question, chart_key), selection_mode=charts.PICK
+            screen.chart(
+                ask,
+                "The question's chart: click it to fill in the answer, or type it below",
+                key=chart_key,
+                on_select=lambda: _use_pick(question, chart_key),
+                selection_mode=charts.PICK,
             )
             st.caption("Click the chart to fill in the answer, or type it.")
     answer = question.answer

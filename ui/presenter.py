@@ -1,7 +1,8 @@
 """Presenter view: larger type and charts for a projector, fewer controls, high contrast; the tables (the
 iteration table is the tutorial's spreadsheet) stay.
 
-The charts already use the Okabe–Ito palette (colour-blind safe); this only restyles the page.
+The charts already use the Okabe–Ito palette (colour-blind safe); this restyles the page (no CSS zoom: the charts
+are fitted to the column's real width by ui.screen, and get their own presenter type from charts.kit).
 """
 
 import streamlit as st
@@ -9,7 +10,10 @@ import streamlit as st
 _CSS = """
 <style>
   [data-testid="stAppViewContainer"] { color: #000; }
-  [data-testid="stMainBlockContainer"] { max-width: 100%; padding: 3.5rem 1.5rem 1rem; zoom: 1.15; }
+  [data-testid="stMainBlockContainer"] { max-width: 100%; padding: 3.5rem 1.5rem 1rem; font-size: 1.15rem; }
+  [data-testid="stMainBlockContainer"] p, [data-testid="stMainBlockContainer"] li,
+  [data-testid="stMainBlockContainer"] label { font-size: 1.1rem; overflow-wrap: anywhere; }
+  [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { color: #222 !important; opacity: 1; }
   [data-testid="stDownloadButton"], [data-testid="stExpander"], [data-testid="stFileUploader"],
   .player .hint { display: none !important; }
   h1 { font-size: 2.4rem !important; }

@@ -13,6 +13,7 @@ import streamlit as st
 
 import gd_core as gd
 from charts.kit import BLUE, colour_of, step_slider, thin, thinning_stride, with_params
+from ui import screen
 from ui.cache import chart_spec
 from ui.widgets import remembered
 
@@ -82,5 +83,5 @@ def schedule_panel(schedule: gd.Schedule, frame: pd.DataFrame, steps: int, by: s
         return
     # A finished spec cached by its inputs (ui.cache.chart_spec): no Altair build on a rerun that changed nothing.
     used = [c for c in ("step", "lr_step", by, "run") if c and c in frame]
-    st.vega_lite_chart(chart_spec(lr_panel, frame[used], steps, by=by))
+    screen.chart(chart_spec(lr_panel, frame[used], steps, by=by), f"Learning rate of each step, steps 0 to {steps}")
     st.latex(schedule.latex)

@@ -4,12 +4,13 @@ import pandas as pd
 import streamlit as st
 
 from charts import line_fit as lf
+from charts.kit import describe
 from export.scene import RunSpec, SceneSpec
 from lessons import lesson
 from lessons.fitting_a_line import charts
 from ui import data_controls as dc
 from ui import schedule as sc
-from ui import settings
+from ui import screen, settings
 from ui.cache import chart_spec
 from ui.exports import scene_exports, scene_link
 from ui.player import player
@@ -70,7 +71,11 @@ surface = dc.surface(data, lf.surface_ranges(frame, best.optimum), 50, s.device)
 names = data.dataset.x_name, data.dataset.y_name
 player(LESSON.control("player"))
 chart = chart_spec(charts.fit_chart, data.frame, frame, surface, best.optimum, min_loss, *names)
-st.vega_lite_chart(chart)
+screen.chart(
+    chart,
+    describe("The line over the data beside (w, b) on the MSE surface and the loss against step", frame,
+             {"w": "w", "b": "b", "loss": "MSE"}),
+)  # fmt: skip
 sc.schedule_panel(schedule, frame, steps)
 st.caption(
     f"Drag **step** under the chart to replay the descent ({data.label}). Dashed black: the least-squares line, "

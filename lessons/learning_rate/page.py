@@ -3,12 +3,12 @@
 import streamlit as st
 
 import gd_core as gd
-from charts.kit import thin, thinning_stride
+from charts.kit import describe, thin, thinning_stride
 from export.scene import RunSpec, SceneSpec, SeedLoss, SyntheticLine
 from lessons.learning_rate import charts
 from lessons.learning_rate import controls as c
 from lessons.learning_rate import predictions as p
-from ui import settings
+from ui import screen, settings
 from ui.cache import chart_spec
 from ui.exports import scene_exports, scene_link
 from ui.numbers import minus
@@ -76,7 +76,11 @@ lrs = c.sweep_lrs(critical, low, high, count)
 try:
     _, summary = c.sweep(choice, start, tuple(lrs.tolist()), steps, s.device, False)
     table = c.run_table(summary, L, quadratic)
-    st.vega_lite_chart(chart_spec(charts.sweep_chart, table, L, (lrs[0], lrs[-1]), steps, quadratic.min_loss))
+    screen.chart(
+        chart_spec(charts.sweep_chart, table, L, (lrs[0], lrs[-1]), steps, quadratic.min_loss),
+        f"Final loss against learning rate for {count} runs from lr = {lrs[0]:.4g} to {lrs[-1]:.4g}, after {steps} "
+        f"steps; {int(table['diverged_at'].notna().sum())} diverged; 1/L = {1 / L:.4g}, 2/L = {critical:.4g}",
+    )
     n_diverged = int(table["diverged_at"].notna().sum())
     st.caption(
         f"{count} runs from lr = {lrs[0]:.4g} to {lrs[-1]:.4g}, computed together in one batched sweep on "
@@ -140,7 +144,8 @@ chart = chart_spec(
     stride=stride,
 )
 player(key("player"))
-st.vega_lite_chart(chart)
+screen.chart(chart, describe(f"{param} and the loss against step for each chosen learning rate", frame,
+                             {param: param, "loss": "loss"}))  # fmt: skip
 st.caption(
     "Drag the **step** slider under the chart to replay the runs (no recomputation). The dashed line marks the "
     f"minimum {param}* = {minus(f'{quadratic.optimum[index]:.4g}')}; when a run diverges, the panel shows the "

@@ -17,6 +17,7 @@ import gd_core as gd
 from charts.kit import step_slider, thin, thinning_stride
 from lessons.learning_rate import prediction_charts as pc
 from lessons.learning_rate.controls import ProblemChoice
+from ui import screen
 from ui.cache import cached, chart_spec
 
 RELATIVE_FLOOR = 1e-9  # below this fraction of the first distance a ratio is rounding noise, not contraction
@@ -111,7 +112,11 @@ def prediction_section(found: Predictions, table: pd.DataFrame, steps: int) -> N
     """The measured-against-predicted chart, and for the line the eigen-path chart and the centring sentence."""
     stride = thinning_stride(steps)
     labels = dict(zip(table["lr"], pc.run_labels(table), strict=True))
-    st.vega_lite_chart(chart_spec(_contraction_chart, thin(above_floor(found.steps), stride), labels, stride, steps))
+    screen.chart(
+        chart_spec(_contraction_chart, thin(above_floor(found.steps), stride), labels, stride, steps),
+        "Measured ratio of distances to the minimum per step (dots) and the ratio the Hessian predicts (dashed), "
+        "for each chosen learning rate: " + ", ".join(labels.values()),
+    )
     st.caption(
         "Each run's measured ratio of distances to θ* per step (dots), and the ratio the Hessian predicts, "
         "max over its eigenvalues of |1 − lr·λ| (dashed, same colour). Where the two directions contract at "
@@ -120,7 +125,10 @@ def prediction_section(found: Predictions, table: pd.DataFrame, steps: int) -> N
     )
     if found.eigen is None:
         return
-    st.vega_lite_chart(chart_spec(_eigen_chart, thin(found.eigen, stride), labels, stride, steps))
+    screen.chart(
+        chart_spec(_eigen_chart, thin(found.eigen, stride), labels, stride, steps),
+        "Each run's distance to the minimum along the stiff and the flat eigen-direction, against step",
+    )
     curv = found.curvature
     st.caption(
         f"The same runs in the Hessian's eigen-coordinates: along the slow direction (λmin = {curv.lambda_min:.4g}) "

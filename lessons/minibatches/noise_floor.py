@@ -13,6 +13,7 @@ import streamlit as st
 
 import gd_core as gd
 from charts.kit import BLUE, GREY, VERMILION, finite_rows
+from ui import screen
 from ui.cache import cached, chart_spec
 
 STEPS = 500  # updates per run, the same for every B: enough to settle at the page's default rate
@@ -72,7 +73,10 @@ def noise_floor_section(data, lr: float, seed: int, device: str) -> None:
     except ValueError as error:
         st.info(f"No noise-floor sweep for these settings: {error}")
         return
-    st.vega_lite_chart(chart_spec(floor_chart, sweep.floor))  # a finished spec, built once per sweep
+    screen.chart(
+        chart_spec(floor_chart, sweep.floor),  # a finished spec, built once per sweep
+        "Noise floor against batch size, measured (dots) and predicted (dashed), beside the points read per step",
+    )
     small = sweep.floor
     st.caption(
         f"At lr = {lr:g}, {STEPS} steps per batch size (one batched sweep): the plateau is the mean excess loss over "

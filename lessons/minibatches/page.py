@@ -5,6 +5,7 @@ import streamlit as st
 
 import gd_core as gd
 from charts import line_fit as lf
+from charts.kit import describe
 from export.scene import RunSpec, SceneSpec
 from gd_core.budget import affordable_steps, check_descent
 from lessons import lesson
@@ -12,7 +13,7 @@ from lessons.minibatches import charts
 from lessons.minibatches.noise_floor import noise_floor_section
 from ui import data_controls as dc
 from ui import schedule as sc
-from ui import settings
+from ui import screen, settings
 from ui.cache import chart_spec
 from ui.exports import scene_exports, scene_link
 from ui.player import player
@@ -87,7 +88,11 @@ chart = chart_spec(
     data.frame, full, mini, membership, surface, best.optimum, best.min_loss, lr, *names, listed_rows=listed,
 )  # fmt: skip
 player(LESSON.control("player"))
-st.vega_lite_chart(chart)
+screen.chart(
+    chart,
+    describe("Minibatch descent: the line, (w, b) on the MSE surface, the loss and the step taken", mini,
+             {"w": "w", "b": "b", "loss": "MSE"}),
+)  # fmt: skip
 sc.schedule_panel(schedule, mini, steps)
 st.caption(
     f"Drag **step** under the chart ({data.label}). Blue: full-batch descent; vermilion: minibatch descent with "

@@ -356,7 +356,8 @@ def one_weight_chart(
         rule += (
             alt.Chart(marker)
             .mark_text(align="right", dy=-7, color=PALETTE[2], fontSize=12)
-            .encode(y="a:Q", x=alt.value(SIDE_WIDTH - 4), text="label:N")
+            # at the last step, not at a pixel: it stays inside the view whatever width ui.screen gives it
+            .encode(y="a:Q", x=alt.datum(int(points["step"].max()), type="quantitative"), text="label:N")
         )
     a_view = _series_view(points, "a", param, step, a_y, rule, future).properties(title=f"{param}ₖ against step")
 

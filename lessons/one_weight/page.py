@@ -2,9 +2,10 @@
 
 import streamlit as st
 
+from charts.kit import describe
 from export.scene import RunSpec, SceneSpec, SeedLoss, TypedLoss
 from lessons.one_weight import controls as c
-from ui import lecture, settings
+from ui import lecture, screen, settings
 from ui.exports import scene_exports, scene_link
 from ui.player import player
 from ui.practice import practice_section
@@ -40,7 +41,12 @@ st.latex(c.update_latex(result.table, 0, lr, p, result.check is not None))
 
 player(c.LESSON.control("player"), follow=c.follow_the_player(result.table, lr, p, result.check is not None))
 chart = c.chart_spec(text, lr, steps, start, s.device, not lecture.hide_future())
-st.vega_lite_chart(chart)
+screen.chart(
+    chart,
+    describe(f"Loss({p}) curve with the tangent and the step, {p}ₖ and the loss against step", result.frame,
+             {p: p, "loss": "loss"}, step=0)
+    + "; " + describe("at the end", result.frame, {p: p, "loss": "loss"}),
+)  # fmt: skip
 st.caption(
     f"Drag **step** under the chart to walk through the run: the green tangent's slope is f′({p}ₖ), the orange "
     f"arrow is the step −lr·f′({p}ₖ), and the hollow circle is where it lands. Computed with torch on "

@@ -3,11 +3,12 @@
 import streamlit as st
 
 import gd_core as gd
+from charts.kit import describe
 from export.scene import RunSpec, SceneSpec, Surface
 from lessons.optimizers import charts, race
 from lessons.optimizers import controls as c
 from ui import schedule as sc
-from ui import settings
+from ui import screen, settings
 from ui.cache import chart_spec
 from ui.exports import scene_exports, scene_link
 from ui.player import player
@@ -95,7 +96,14 @@ chart = chart_spec(
     optimizers=list(frames),
 )
 player(key("player"))
-st.vega_lite_chart(chart, key=map_key, on_select=use_clicked_start, selection_mode=charts.PICK)
+screen.chart(
+    chart,
+    describe("Each optimizer's path over the loss map and its loss against step", c.combine_runs(frames),
+             {"x": "x", "y": "y", "loss": "loss"}, by="optimizer"),
+    key=map_key,
+    on_select=use_clicked_start,
+    selection_mode=charts.PICK,
+)  # fmt: skip
 st.caption(race.mode_caption(mode, optimizers, surface))
 sc.schedule_panel(schedule, c.combine_runs(frames), steps, by="optimizer")
 if optimizers:  # the learning rates of the race, on screen (the sliders sit in an expander)

@@ -1,0 +1,87 @@
+"""charts.kit.fit_spec and describe: charts fitted to a column's width, presenter type, text alternatives."""
+
+from __future__ import annotations
+
+import copy
+
+import pandas as pd
+
+from charts import kit
+
+
+def _view(width, legend=False, font=None):
+    encoding = {"x": {"field": "a", "type": "quantitative"}}
+    if legend:
+        encoding["color"] = {"field": "run", "type": "nominal"}
+    mark = {"type": "text", "fontSize": font} if font else {"type": "line"}
+    return {"mark": mark, "encoding": encoding, "width": width, "height": 200, "data": {"name": "d"}}
+
+
+def _spec(*views):
+    return {"hconcat": list(views), "datasets": {"d": [{"a": 1, "run": "x"}]}, "config": {"axis": {"grid": True}}}
+
+
+def _drawn_width(view, presenting=False):
+    """The width a view takes on screen by the same allowances fit_spec uses (plot area plus axes and legend)."""
+    if "hconcat" in view:
+        parts = view["hconcat"]
+        return sum(_drawn_width(p, presenting) for p in parts) + kit.CONCAT_SPACING * (len(parts) - 1)
+    if "vconcat" in view:
+        return max(_drawn_width(p, presenting) for p in view["vconcat"])
+    return view["width"] + kit._allowance(view, presenting)
+
+
+def test_side_by_side_views_shrink_in_proportion_to_fit():
+    spec = _spec(_view(600), _view(300, legend=True))
+    fitted = kit.fit_spec(spec, width=900, presenting=False, description="d")
+    left, right = fitted["hconcat"]
+    assert _drawn_width(fitted) <= 900
+    assert abs(left["width"] / right["width"] - 2) < 0.02  # the designed proportions are kept
+    assert fitted["datasets"] is spec["datasets"]  # data shared, not copied
+
+
+def test_views_too_narrow_side_by_side_are_stacked_each_full_width():
+    fitted = kit.fit_spec(_spec(_view(600), _view(300)), width=360, presenting=False, description="d")
+    assert "hconcat" not in fitted and len(fitted["vconcat"]) == 2
+    for part in fitted["vconcat"]:
+        assert part["width"] == 360 - kit.NARROW_MARGIN - kit.AXES_ALLOWANCE
+
+
+def test_a_view_that_fits_keeps_its_width_and_unknown_width_changes_nothing():
+    spec = _spec(_view(200), _view(200))
+    assert kit.fit_spec(spec, width=2000, presenting=False, description="d")["hconcat"] == spec["hconcat"]
+    assert kit.fit_spec(spec, width=None, presenting=False, description="d")["hconcat"] == spec["hconcat"]
+
+
+def test_presenter_text_at_least_16_px_and_the_cached_spec_untouched():
+    spec = _spec(_view(300, font=11), _view(300))
+    before = copy.deepcopy(spec)
+    fitted = kit.fit_spec(spec, width=None, presenting=True, description="Loss against step")
+    assert spec == before
+    assert fitted["hconcat"][0]["mark"]["fontSize"] == kit.PRESENTER_FONT
+    config = fitted["config"]
+    assert config["axis"]["grid"] is True  # the chart's own config is kept
+    sizes = [config[g][k] for g in ("axis", "legend", "header", "title") for k in config[g] if k.endswith("FontSize")]
+    sizes += [config["title"]["fontSize"], config["text"]["fontSize"]]
+    assert min(sizes) >= 16
+    assert fitted["description"] == "Loss against step"
+    assert "description" not in spec
+
+
+def test_contrast_of_presenter_text_and_axes_at_least_4_5_to_1():
+    def luminance(colour):
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    for colour in (kit.PRESENTER_INK, kit.PRESENTER_AXIS):
+        assert (1.05) / (luminance(colour) + 0.05) >= 4.5
+
+
+def test_describe_reads_the_numbers_at_the_step_shown():
+    frame = pd.DataFrame({"step": [0, 1, 2], "a": [5.0, -0.5, -1.003], "loss": [324.0, 2.25, 8.1e-5]})
+    text = kit.describe("Loss(A) parabola", frame, {"a": "A", "loss": "loss"}, step=2)
+    assert text == "Loss(A) parabola, step 2 of 2: A = −1.003, loss = 8.1e-5"
+    assert "step 0 of 2: A = 5, loss = 324" in kit.describe("x", frame, {"a": "A", "loss": "loss"}, step=0)
+    runs = pd.concat([frame.assign(run=0), frame.assign(run=1, a=frame["a"] * 2)])
+    assert kit.describe("x", runs, {"a": "A"}) == "x, step 2 of 2: run 0: A = −1.003; run 1: A = −2.006"
