@@ -557,7 +557,9 @@ def test_a_scene_opens_from_the_home_page(fresh_page):
     page.get_by_role("link", name="1/9 oscillates forever").click()
     _wait_for_rerun(session, runs_before)
     assert urlsplit(page.url).path == "/one-weight", f"the scene opened {page.url}"
-    sync_api.expect(page.get_by_text("Oscillates forever")).to_be_visible()
+    # The lesson's own verdict on the run (the lecture bar above it names the scene too)
+    sync_api.expect(page.get_by_test_id("stAlertContentWarning").get_by_text("Oscillates forever")).to_be_visible()
+    sync_api.expect(page.get_by_text("Scene 3 of 7: 1/9 oscillates forever")).to_be_visible()
     widgets = page.evaluate(_WIDGET_VALUES_JS)
     assert widgets.get("Learning rate lr (log scale)") == "1/9 ≈ 0.111", widgets
     assert widgets.get("Number of steps") == "20", widgets
