@@ -1,5 +1,6 @@
 """Page 4, learning rate and divergence: the regimes split at 1/L and 2/L, and the page survives every control."""
 
+import itertools
 import json
 
 import numpy as np
@@ -72,6 +73,30 @@ def test_regime_bands_split_the_range_at_one_and_two_over_L():
     assert bands["start"].tolist() == pytest.approx([1e-4, 1 / 18, 1 / 9])
     assert bands["end"].tolist() == pytest.approx([1 / 18, 1 / 9, 10.0])
     assert list(rates.regime_bands(1e-4, 0.05, 18.0)["regime"]) == ["steady"]
+
+
+def _title_spans(bands: pd.DataFrame, lr_low: float, lr_high: float, plot_px: float) -> list[tuple[float, float]]:
+    """Each band title's horizontal extent in px on the log axis, as the chart anchors and aligns it (13 px bold:
+    ~8 px a character of its longest line, an overestimate), the 3 px offset included."""
+    px = lambda lr: plot_px * np.log10(lr / lr_low) / np.log10(lr_high / lr_low)  # noqa: E731
+    spans = []
+    for row in bands.itertuples():
+        width = 8 * max(len(line) for line in row.title.split("\n"))
+        x = px(row.anchor)
+        spans.append((x + 3, x + 3 + width) if row.align == "left" else (x - 3 - width, x - 3))
+    return spans
+
+
+@pytest.mark.parametrize("plot_px", [260, 420, 700])  # a phone, a half-width view, a projector
+@pytest.mark.parametrize(("lr_low", "lr_high", "curvature"), [(1e-4, 1.111, 18.0), (1e-3, 2.0, 6.852)])
+def test_regime_titles_do_not_overprint(plot_px, lr_low, lr_high, curvature):
+    # The page's default sweep ranges: the overshooting band is log10(2) of a decade, ~20 px on a phone, narrower
+    # than "overshooting" itself; titles centred on their bands overprinted there.
+    bands = rates.regime_bands(lr_low, lr_high, curvature)
+    spans = sorted(_title_spans(bands, lr_low, lr_high, plot_px))
+    for (_, right), (left, _) in itertools.pairwise(spans):
+        assert right <= left, f"band titles overlap at {plot_px} px: {spans}"
+    assert spans[0][0] >= 0, f"a title hangs off the left of the plot: {spans}"
 
 
 def test_quadratic_minimum_matches_closed_forms_and_excess_loss_is_loss_minus_minimum():

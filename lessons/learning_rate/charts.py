@@ -41,6 +41,12 @@ def regime_bands(lr_low: float, lr_high: float, curvature: float) -> pd.DataFram
             rows.append({"regime": name, "title": REGIME_TITLES[name], "start": start, "end": end})
     bands = pd.DataFrame(rows, columns=["regime", "title", "start", "end"])
     bands["middle"] = np.sqrt(bands["start"] * bands["end"])  # the centre on a log axis
+    # Where each band's title hangs: from its left edge, except that "overshooting" hangs leftwards from 2/L when a
+    # steady band precedes it. Then no two titles reach into the same gap from either side: the overshooting band
+    # is a third of a decade wide, narrower than its title on a phone, and centred titles overprinted there.
+    leftwards = (bands["regime"] == "overshooting") & (bands["regime"].shift() == "steady")
+    bands["anchor"] = bands["end"].where(leftwards, bands["start"])
+    bands["align"] = np.where(leftwards, "right", "left")
     return bands
 
 
@@ -85,16 +91,18 @@ def sweep_chart(
             tooltip=[alt.Tooltip("title:N", title="regime")],
         )
     )
-    band_titles = (
-        alt.Chart(bands)
-        .mark_text(fontSize=13, fontWeight="bold", baseline="bottom", lineBreak="\n")
+    band_titles = [
+        alt.Chart(bands[bands["align"] == align])
+        .mark_text(fontSize=13, fontWeight="bold", baseline="bottom", lineBreak="\n", align=align, dx=dx)
         .encode(
-            x=alt.X("middle:Q", scale=x_scale),
+            x=alt.X("anchor:Q", scale=x_scale),
             y=alt.value(-22),  # above the plot, like a header over each band (a second line drops below)
             text="title:N",
             fill=alt.Fill("regime:N", scale=inks, legend=None),
         )
-    )
+        for align, dx in (("left", 3), ("right", -3))
+        if (bands["align"] == align).any()
+    ]
     rules = pd.DataFrame({"lr": [1 / curvature, 2 / curvature], "name": ["1/L", "2/L"]})
     rules = rules[(rules["lr"] >= lr_low) & (rules["lr"] <= lr_high)]
     rules["text"] = [f"{name} = {lr:.4g}" for name, lr in zip(rules["name"], rules["lr"], strict=True)]
@@ -144,7 +152,7 @@ def sweep_chart(
         .mark_point(size=90, filled=True, opacity=1)
         .encode(x=lr_axis, y=alt.value(30), color=colour, shape=shape, tooltip=[*lr_tips, "regime:N", "outcome:N"])
     )
-    layers = [band_marks, band_titles, rule_marks, *rule_text, line, points, crosses]
+    layers = [band_marks, *band_titles, rule_marks, *rule_text, line, points, crosses]
     title = alt.Title(f"{loss_name(min_loss).capitalize()} after {steps} steps, one run per lr", offset=34)
     # fit-x: stretch across the page but keep the plot's height (plain "fit" squeezes it and clips the title).
     autosize = alt.AutoSizeParams(type="fit-x", contains="padding")
