@@ -30,6 +30,6 @@ if settings.sidebar().presenting:
 lecture.bar(navigation.url_path)  # a scene opened from the lecture's running order: its bar, above the lesson
 try:
     navigation.run()
+    links.report_ignored(incoming)  # before the width report below, whose rerun would stop this run first
 finally:  # last, so that its report (which reruns the page once) comes when the page has been drawn
     screen.measure()  # the main column's width, which every chart is fitted to; and the skip link
-links.report_ignored(incoming)

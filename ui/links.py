@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 import streamlit as st
 
+from ui import screen
 from ui.text import plain
 
 NOT_WIDGETS = {"step", "scene"}  # the chart's step (restored by ui.player) and ui.lecture's place: no widgets
@@ -95,6 +96,9 @@ def adjusted_values(incoming: Mapping[str, str], now: Mapping[str, str], state: 
     return adjusted
 
 
+PENDING = "links.pending_notices"  # notices to say again on the rerun that reports the width (ui.screen)
+
+
 def report_ignored(incoming: Mapping[str, str]) -> None:
     """Say which values of the opened link were not usable (replaced by defaults) or were changed to fit a control."""
     now = st.query_params.to_dict()
@@ -105,11 +109,20 @@ def report_ignored(incoming: Mapping[str, str]) -> None:
     def name(key: str) -> str:
         return plain(names.get(key, key), 60)
 
+    notices = []
     if dropped:
         listed = ", ".join(f"{name(key)} = “{plain(value, 40)}”" for key, value in dropped.items())
-        st.toast(f"Some settings in the link could not be used and were reset: {listed}.", icon="⚠️")
+        notices.append(f"Some settings in the link could not be used and were reset: {listed}.")
     if adjusted:
         listed = ", ".join(
             f"{name(key)} “{plain(sent, 40)}” as {plain(used, 40)}" for key, (sent, used) in adjusted.items()
         )
-        st.toast(f"Some settings in the link were changed to values the controls can take: {listed}.", icon="⚠️")
+        notices.append(f"Some settings in the link were changed to values the controls can take: {listed}.")
+    # A page's first run in a browser is followed at once by ui.screen's width report, a rerun that can take a
+    # toast of the first run away before it is seen: until the width is known, the notices are said again then.
+    if notices and st.session_state.get(screen.WIDTH_KEY) is None:
+        st.session_state[PENDING] = notices  # said once more, on the next run only
+    elif not notices:
+        notices = st.session_state.pop(PENDING, [])
+    for notice in notices:
+        st.toast(notice, icon="⚠️")
