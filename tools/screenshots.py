@@ -222,6 +222,10 @@ def chart_counts(page, runs: RunTracker) -> tuple[int, int, int]:
     return runs.charts, embeds, drawn
 
 
+# ui.screen marks whether the server knows the main column's width or a rerun to tell it is on its way.
+_WIDTH_STATE_JS = "() => document.documentElement.dataset.descentWidth || null"
+
+
 def wait_for_app(page, runs: RunTracker, timeout_ms: int = APP_TIMEOUT_MS, settle_s: float = 0.75):
     """Wait until the script has run to the end and every chart it sent is drawn; return chart_counts()."""
     deadline = time.monotonic() + timeout_ms / 1000
@@ -231,6 +235,7 @@ def wait_for_app(page, runs: RunTracker, timeout_ms: int = APP_TIMEOUT_MS, settl
         charts, embeds, drawn = counts
         done = (
             runs.idle
+            and (runs.runs_completed >= 2 or page.evaluate(_WIDTH_STATE_JS) != "reporting")  # ui.screen's rerun
             and charts == embeds == drawn
             and page.locator(APP_IDLE).count() == 1
             and page.locator(STATUS_WIDGET).count() == 0

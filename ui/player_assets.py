@@ -125,15 +125,27 @@ export default function(component) {
   const wanted = asked === null || asked.trim() === "" ? NaN : Number(asked);
   let tries = 0;
   let follow = null;
+  let touched = false;  // a button or key was used before the chart's slider appeared
   const restore = setInterval(() => {  // the chart may render after this component: wait for its slider
     if (inputs().length || ++tries > 100) {
       clearInterval(restore);
-      if (Number.isFinite(wanted)) setStep(wanted);
+      if (Number.isFinite(wanted) && !touched) setStep(wanted);  // not over a step taken in the meantime
       render(current());
-      // From now on the URL follows the chart, also when a rerun redraws it at its default step.
+      // From now on the URL follows the chart; when a rerun redraws the chart (a new slider, at its default step:
+      // ui.screen's width report does this right after a page opens), the chart is put back at the URL's step.
+      let seen = inputs()[0];
       follow = setInterval(() => {
         const shown = inputs()[0];
-        if (shown && new URLSearchParams(window.location.search).get(name) !== shown.value) remember(shown.value);
+        if (!shown) return;
+        const kept = new URLSearchParams(window.location.search).get(name);
+        if (shown !== seen) {
+          seen = shown;
+          if (kept !== null && kept.trim() !== "" && Number.isFinite(Number(kept)) && kept !== shown.value) {
+            setStep(Number(kept));
+            return;
+          }
+        }
+        if (kept !== shown.value) remember(shown.value);
       }, 250);
     }
   }, 100);
@@ -158,7 +170,7 @@ export default function(component) {
     back: () => { stop(); setStep(current() - stride()); },
     forward: () => { stop(); setStep(current() + stride()); },
   };
-  root.querySelectorAll("button").forEach((b) => (b.onclick = () => act[b.dataset.act]()));
+  root.querySelectorAll("button").forEach((b) => (b.onclick = () => { touched = true; act[b.dataset.act](); }));
   root.querySelector("[data-act=speed]").onchange = () => { if (timer) { stop(); play(); } };
 
   const keys = { ArrowLeft: act.back, ArrowRight: act.forward, Home: act.first, End: act.last };
@@ -169,6 +181,7 @@ export default function(component) {
     if (typing || event.defaultPrevented || !keys[event.key] || event.altKey || event.ctrlKey || event.metaKey) return;
     if (target && target.tagName === "INPUT" && target.type === "range") return;  // the browser steps it natively
     event.preventDefault();
+    touched = true;
     keys[event.key]();
   };
   document.addEventListener("keydown", onKey);

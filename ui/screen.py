@@ -56,9 +56,14 @@ export default function(component) {
     const width = Math.floor(inner / bucket) * bucket;
     const sent = window.__descentWidthSent || last;
     // Only a real change: not the few px a scrollbar takes when the page grows taller than the window.
+    // data-descent-width on <html> says whether the server knows this width ("known") or a rerun to tell it is
+    // on its way ("reporting"): browser tests wait for the page that rerun draws (tools/screenshots.wait_for_app).
     if (width > 0 && (!sent || Math.abs(width - sent) >= hysteresis)) {
       window.__descentWidthSent = width;  // once per width, however often the component is mounted
+      document.documentElement.dataset.descentWidth = "reporting";
       setStateValue("width", width);
+    } else if (last && Math.abs(width - last) < hysteresis) {
+      document.documentElement.dataset.descentWidth = "known";
     }
   };
   let timer = null;
