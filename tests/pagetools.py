@@ -86,3 +86,19 @@ def choose_label(control, label: str) -> None:
 def shown(markdown: str) -> str:
     """Markdown as the reader sees it: backslash escapes (ui.text.plain) resolved, for comparing messages."""
     return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def browser_helpers():
+    """tools/screenshots.py (the browser tests' server, run tracker and waits) as a module: tools/ is not a package."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    name = "descent_screenshots"
+    if name not in sys.modules:
+        path = Path(__file__).resolve().parent.parent / "tools" / "screenshots.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]

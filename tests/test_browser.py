@@ -9,32 +9,20 @@ tools/screenshots.py, which the README's screenshots are made with.
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pagetools
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 
 
-def _load_helpers():
-    """tools/screenshots.py as a module (tools/ is not a package)."""
-    name = "descent_screenshots"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / "screenshots.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-browser_helpers = _load_helpers()
+browser_helpers = pagetools.browser_helpers()
 
 if browser_helpers.chromium_path() is None:
     pytest.skip("no Chromium at /usr/bin/chromium (or $CHROMIUM_PATH): browser tests skipped", allow_module_level=True)

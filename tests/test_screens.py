@@ -13,29 +13,17 @@ Screenshots land in test-artifacts/screens/<page>-<width>.png.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
+import pagetools
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts" / "screens"
 
 
-def _load_helpers():
-    """tools/screenshots.py as a module (tools/ is not a package)."""
-    name = "descent_screenshots"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / "screenshots.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-helpers = _load_helpers()
+helpers = pagetools.browser_helpers()
 if helpers.chromium_path() is None:
     pytest.skip("no Chromium at /usr/bin/chromium (or $CHROMIUM_PATH): browser tests skipped", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package cannot be imported")
