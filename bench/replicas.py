@@ -8,9 +8,10 @@ REPLICAS=3 and nginx on a free loopback port). Each student is a browser from it
 127.0.0.3, ...): it loads / (nginx sets the affinity cookie), /_stcore/health (Streamlit's XSRF cookie), opens the
 websocket and runs the home page. Uploaders (the first two students) then open "Fitting a line", switch the data to
 "Upload CSV", ask for an upload URL over the websocket, PUT a CSV to /_stcore/upload_file/... with the XSRF token,
-rerun with the file, check the page fitted it, and download the trajectory CSV from the st.download_button's media
-URL. Until the deadline, every student reruns pages in turn. nginx's access log says which replica served what:
-sessions per replica, and whether every request of a browser (one affinity cookie) reached one replica.
+rerun with the file, check the page fitted it, and download the trajectory CSV (the deferred st.download_button
+asked over the websocket to write it, as a click does, then its media URL). Until the deadline, every student
+reruns pages in turn. nginx's access log says which replica served what: sessions per replica, and whether every
+request of a browser (one affinity cookie) reached one replica.
 Errors: an HTTP status >= 400, an exception element or st.error box, a wrong page, a failed upload or download,
 a timeout, a dropped connection, a browser served by two replicas.
 """
@@ -164,15 +165,14 @@ async def upload_and_download(client: st_client.Client, host: str, port: int, so
         return
     report.uploads += 1
     button = first(run, "download_button")
-    if button is None or not button.url:
-        report.errors.append("download: no download button with a media URL")
+    if button is None or not button.deferred_file_id:
+        report.errors.append("download: no deferred download button (every button of the app writes when clicked)")
         return
-    status, data = await asyncio.to_thread(
-        http_request, host, port, "GET", button.url, cookies=client.cookies, source=source
-    )
+    url = await client.deferred_file(button.deferred_file_id)  # the click: the server writes the CSV now
+    status, data = await asyncio.to_thread(http_request, host, port, "GET", url, cookies=client.cookies, source=source)
     header = data.split(b"\n", 1)[0].decode(errors="replace")
     if status != 200 or "loss" not in header.split(","):
-        report.errors.append(f"download: GET {button.url} answered {status}, first line {header[:80]!r}")
+        report.errors.append(f"download: GET {url} answered {status}, first line {header[:80]!r}")
         return
     report.downloads += 1
 

@@ -237,6 +237,24 @@ class Client:
                 if fwd.WhichOneof("type") == "file_urls_response" and fwd.file_urls_response.response_id == request_id:
                     return list(fwd.file_urls_response.file_urls)
 
+    async def deferred_file(self, file_id: str) -> str:
+        """Ask the server to write a deferred download (a download button given a callable) and return its media URL:
+        what the browser does when such a button is clicked."""
+        msg = BackMsg()
+        request_id = uuid.uuid4().hex
+        msg.backend_operation_request.request_id = request_id
+        msg.backend_operation_request.session_id = self.session_id
+        msg.backend_operation_request.deferred_file.file_id = file_id
+        await self.ws.send(msg.SerializeToString())
+        async with asyncio.timeout(30):
+            while True:
+                fwd, _ = await self._next()
+                answer = fwd.backend_operation_response
+                if fwd.WhichOneof("type") == "backend_operation_response" and answer.request_id == request_id:
+                    if answer.error_msg:
+                        raise RuntimeError(f"deferred file {file_id}: {answer.error_msg}")
+                    return answer.deferred_file.url
+
 
 def http_request(
     host: str, port: int, method: str, path: str, *, body: bytes | None = None, headers: dict[str, str] | None = None,

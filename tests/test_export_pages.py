@@ -67,3 +67,24 @@ def test_the_optimizer_page_prints_every_optimizers_race():
         ran = script[script["optimizer"] == name].set_index("step").loc[path["step"]]
         np.testing.assert_allclose(ran[["x", "y", "loss"]], path[["x", "y", "loss"]], rtol=RTOL, atol=ATOL)
     assert set(script["optimizer"]) == set(paths["optimizer"]) and len(set(paths["optimizer"])) == 5
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "lessons/one_weight/page.py",
+        "lessons/fitting_a_line/page.py",
+        "lessons/minibatches/page.py",
+        "lessons/learning_rate/page.py",
+        "lessons/optimizers/page.py",
+    ],
+)
+def test_every_download_is_written_only_when_clicked(page):
+    # A button given bytes stores a file on every run, which the browser fetches at once to check it (a second copy
+    # of the CSV per rerun, and a 404 when a newer run has replaced it); a deferred one (a callable) has no URL yet.
+    at = run_page(page)
+    assert_no_exception(at)
+    buttons = [b.proto for b in at.get("download_button")]
+    assert len(buttons) >= 4, [b.label for b in buttons]  # the page's CSV and the scene's .py, .ipynb and .html
+    eager = [b.label for b in buttons if not b.deferred_file_id or b.url]
+    assert not eager, f"download buttons with their file written on every run: {eager}"

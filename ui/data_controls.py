@@ -310,7 +310,6 @@ def batch_membership(data: Data, batch_size: int, steps: int, seed: int, points:
     return gd.batch_membership_of(data.dataset.n, batch_size, steps, seed, sample, only_steps=shown)
 
 
-@cached
 def trajectory_csv(frame: pd.DataFrame) -> bytes:
-    """Every step of a trajectory as CSV bytes, for st.download_button."""
+    """Every step of a trajectory as CSV bytes, for a deferred st.download_button (written when clicked, not cached)."""
     return frame.to_csv(index=False).encode()

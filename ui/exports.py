@@ -1,7 +1,9 @@
 """Take a scene anywhere: the PyTorch code behind it, a notebook, and an offline web page, under one expander.
 
 Nothing is built until its button is pressed (download buttons take callables), so the expander costs a page
-almost nothing; the script shown is a few kilobytes of text.
+almost nothing; the script shown is a few kilobytes of text. Every download button of the app is deferred like these:
+a button given bytes puts a file in Streamlit's media store on every run, and the browser fetches it at once to check
+it (a second copy of every CSV over the wire per rerun, and a 404 when a newer run has replaced it already).
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ def scene_exports(
         script = scene_script(spec)
         st.code(script, language="python")
         py, notebook, page = st.columns(3)
-        py.download_button("⬇️ .py", script, f"{key}.py", "text/x-python", key=f"{key}.export_py")
+        py.download_button("⬇️ .py", lambda: script, f"{key}.py", "text/x-python", key=f"{key}.export_py")
         notebook.download_button(
             "⬇️ .ipynb", lambda: scene_notebook(spec), f"{key}.ipynb", "application/x-ipynb+json", key=f"{key}.export_nb"
         )

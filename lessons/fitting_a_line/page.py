@@ -115,7 +115,7 @@ number = st.column_config.NumberColumn(format="%.6f")
 st.dataframe(results, hide_index=True, column_config={"slope w": number, "bias b": number, "MSE": number})
 st.download_button(
     "Download every step (CSV)",
-    dc.trajectory_csv(frame),
+    lambda: dc.trajectory_csv(frame),  # written only when clicked (ui.exports)
     file_name="fitting-a-line.csv",
     mime="text/csv",
     icon="⬇️",

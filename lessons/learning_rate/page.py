@@ -93,7 +93,9 @@ try:
         )
     )
     st.markdown("\n".join("- " + c.REGIME_SENTENCES[name] for name in gd.REGIMES))
-    st.download_button("Download the sweep (CSV)", table.to_csv(index=False), "lr_sweep.csv", key=key("sweep_csv"))
+    st.download_button(
+        "Download the sweep (CSV)", lambda: table.to_csv(index=False), "lr_sweep.csv", key=key("sweep_csv")
+    )  # written only when clicked (ui.exports)
 except gd.BudgetError as error:  # the page's work budget (controls.PAGE_BUDGET)
     st.warning(f"{count} runs × {steps:,} steps: {error}.", icon="⏱️")
 except ValueError as error:
@@ -169,7 +171,7 @@ st.dataframe(
     },
 )
 st.download_button(
-    "Download these runs, every step (CSV)", frame.to_csv(index=False), "lr_runs.csv", key=key("runs_csv")
+    "Download these runs, every step (CSV)", lambda: frame.to_csv(index=False), "lr_runs.csv", key=key("runs_csv")
 )
 st.subheader("3 · Predicted against measured")
 p.curvature_metrics(found)

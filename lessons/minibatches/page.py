@@ -132,7 +132,7 @@ with noise:
 noise_floor_section(data, lr, s.seed, s.device)
 st.download_button(
     "Download every step of both runs (CSV)",
-    dc.trajectory_csv(pd.concat([full.assign(method="full batch"), mini.assign(method="minibatch")])),
+    lambda: dc.trajectory_csv(pd.concat([full.assign(method="full batch"), mini.assign(method="minibatch")])),
     file_name="minibatches.csv",
     mime="text/csv",
     icon="⬇️",

@@ -68,7 +68,7 @@ st.dataframe(
 )
 st.download_button(
     "Download the table as CSV",
-    c.csv_text(table, lr, start, p).encode("utf-8"),
+    lambda: c.csv_text(table, lr, start, p).encode("utf-8"),  # written only when clicked (ui.exports)
     file_name="one_weight_iterations.csv",
     mime="text/csv",
     key=c.LESSON.control("csv"),
