@@ -174,7 +174,8 @@ def _width_of(view: dict) -> float | None:
     for layer in view.get("layer", ()):
         if isinstance(layer.get("width"), (int, float)):
             return float(layer["width"])
-    return None
+    stacked = [w for part in view.get("vconcat", ()) if (w := _width_of(part)) is not None]
+    return max(stacked) if stacked else None  # a column of views (inside a row) is as wide as its widest
 
 
 NARROW_SCREEN = 500  # px of column: a phone
@@ -264,6 +265,30 @@ def _fit_view(view: dict, available: float, presenting: bool) -> dict:
     if width is None or width <= room:
         return view
     return _set_width(view, room)
+
+
+def designed_width(spec: dict, *, presenting: bool = False) -> float:
+    """The narrowest container (px) in which fit_spec leaves `spec` as designed: at this width or wider, fitting
+    changes nothing, so a browser that reports such a width need not rerun the page (ui.screen). A view whose parts
+    could not keep their widths side by side is `inf` (always fitted)."""
+
+    def need(view: dict) -> float:
+        if "hconcat" in view:
+            parts = view["hconcat"]
+            spacing = view.get("spacing", CONCAT_SPACING) * (len(parts) - 1)
+            widths = [_width_of(part) or NARROWEST_VIEW for part in parts]
+            allowances = [_allowance(part, presenting) for part in parts]
+            if any(need(part) > w + a for part, w, a in zip(parts, widths, allowances, strict=True)):
+                return math.inf
+            least = max(sum(widths), NARROWEST_VIEW * len(parts))  # scale 1, and not stacked
+            return least + sum(allowances) + spacing
+        if "vconcat" in view or "concat" in view:
+            return max((need(part) for part in view.get("vconcat", view.get("concat"))), default=0.0)
+        width = _width_of(view)
+        return 0.0 if width is None else width + _allowance(view, presenting)
+
+    room = need(spec)
+    return room if room >= NARROW_SCREEN else min(room + NARROW_MARGIN, NARROW_SCREEN)
 
 
 def _text_at_least(node, size: float):

@@ -79,21 +79,11 @@ def _ignored_websocket_reconnect(message: ConsoleMessage) -> bool:
     return "WebSocket connection to 'ws://127.0.0.1" in message.text
 
 
-def _ignored_superseded_download(message: ConsoleMessage) -> bool:
-    # A download button drawn by a page's first run checks its file; when ui.screen's width report has already
-    # rerun the page, that run's file may be gone (the new run's button has its own): a 404 for a /media/ export
-    # file and the button's "source error". Seen only right after a first load; clicking the button drawn by the
-    # current run downloads its file (tests/test_export_pages.py). Cause not fixed yet: issue 11's note.
-    media = re.fullmatch(r"/media/[0-9a-f]+\.(py|ipynb|csv|html)", urlsplit(message.url).path) is not None
-    return ("status of 404" in message.text and media) or "Download Button source error - 404" in message.text
-
-
 IGNORED_CONSOLE = [
     _ignored_resource_404,
     _ignored_favicon,
     _ignored_blocked_external,
     _ignored_websocket_reconnect,
-    _ignored_superseded_download,
 ]
 
 
@@ -433,33 +423,6 @@ def fresh_page(server, browser):
         session.page.context.close()
 
 
-def _retried(attempts: int):
-    """Run a browser test up to `attempts` times, each on a fresh page, passing on the first clean attempt.
-
-    Only for the tests below that race ui.screen's width report, the rerun that follows a page's first run: a
-    download button of the superseded run can log a 404 for its file, and a chart redrawn by that rerun can reset
-    the step under a click. Neither was seen in a real browser driven by hand (the player answers after the rerun);
-    the cause is not found yet (issue 11's note). A test that fails every attempt still fails.
-    """
-
-    def decorate(test):
-        import functools
-
-        @functools.wraps(test)
-        def run(*args, **kwargs):
-            for attempt in range(attempts):
-                try:
-                    return test(*args, **kwargs)
-                except (AssertionError, sync_api.TimeoutError):
-                    if attempt == attempts - 1:
-                        raise
-                    print(f"\n{test.__name__}: attempt {attempt + 1} failed, retrying on a fresh page")
-
-        return run
-
-    return decorate
-
-
 def _rate(samples: list[list[float]]) -> tuple[float, int, float]:
     """(distinct step values per second after the first, changes seen, seconds sampled) of a sampling run."""
     values = [v for _, v in samples if v is not None]
@@ -536,7 +499,6 @@ def _focus_streamlit_slider(page, label: str):
     return handle
 
 
-@_retried(3)
 def test_a_copied_link_reopens_the_same_scene(fresh_page):
     session = fresh_page("/one-weight")
     page = session.page
@@ -655,7 +617,6 @@ def test_presenter_view_fits_the_screen(fresh_page):
     assert not problems, "presenter view: " + "; ".join(problems)
 
 
-@_retried(3)
 def test_the_url_step_follows_the_chart_after_a_rerun(fresh_page):
     session = fresh_page("/one-weight?one-weight.steps=30&step=5")
     page = session.page

@@ -85,3 +85,51 @@ def test_describe_reads_the_numbers_at_the_step_shown():
     assert "step 0 of 2: A = 5, loss = 324" in kit.describe("x", frame, {"a": "A", "loss": "loss"}, step=0)
     runs = pd.concat([frame.assign(run=0), frame.assign(run=1, a=frame["a"] * 2)])
     assert kit.describe("x", runs, {"a": "A"}) == "x, step 2 of 2: run 0: A = −1.003; run 1: A = −2.006"
+
+
+def test_a_column_of_views_beside_a_view_keeps_its_designed_width_when_there_is_room():
+    spec = _spec(_view(400), {"vconcat": [_view(300), _view(250)]})
+    roomy = kit.fit_spec(spec, width=2000, presenting=False, description="d")
+    assert roomy["hconcat"] == spec["hconcat"]
+    tight = kit.fit_spec(spec, width=700, presenting=False, description="d")
+    left, column = tight["hconcat"]
+    assert _drawn_width(tight) <= 700
+    assert abs(left["width"] / column["vconcat"][0]["width"] - 400 / 300) < 0.05  # one scale for the whole row
+
+
+def _fitted_views(spec, width, presenting=False):
+    fitted = kit.fit_spec(spec, width=width, presenting=presenting, description="d")
+    return {key: value for key, value in fitted.items() if key not in ("description", "config")}
+
+
+def _as_designed(spec, presenting=False):
+    return _fitted_views(spec, None, presenting)
+
+
+def test_designed_width_is_the_narrowest_column_that_changes_nothing():
+    # ui.screen skips its width report (and the page's second run) when the column is at least this wide.
+    cases = [
+        _spec(_view(600), _view(300, legend=True)),
+        _spec(_view(400), {"vconcat": [_view(300), _view(250)]}),
+        {"vconcat": [_view(700), _spec(_view(200), _view(200))], "datasets": {}},
+        _spec(_view(120), _view(110)),  # narrow views: a phone's margin decides
+        _view(250),
+    ]
+    for spec in cases:
+        for presenting in (False, True):
+            need = kit.designed_width(spec, presenting=presenting)
+            assert _fitted_views(spec, need, presenting) == _as_designed(spec, presenting), (spec, need)
+            assert _fitted_views(spec, need + 500, presenting) == _as_designed(spec, presenting)
+            assert _fitted_views(spec, need - 20, presenting) != _as_designed(spec, presenting), (spec, need)
+
+
+def test_every_lesson_chart_is_unchanged_at_its_designed_width():
+    import math
+
+    from pagetools import charts, run_page
+
+    for page in ("one_weight", "fitting_a_line", "minibatches", "learning_rate", "optimizers"):
+        for spec, _ in charts(run_page(f"lessons/{page}/page.py"), practice=True):
+            need = kit.designed_width(spec)
+            assert math.isfinite(need), f"{page}: a chart that is fitted on every screen"
+            assert _fitted_views(spec, need) == _as_designed(spec), f"{page}: changed at its designed width {need}"

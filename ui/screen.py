@@ -4,16 +4,18 @@ A small component reports the width of the main block (rounded down to 20 px, an
 step, as when a phone turns or the sidebar opens) into the session; `chart` fits every chart to it
 (charts.kit.fit_spec): side-by-side views shrink, or stack when they would get too narrow, presenter view gets
 chart text of at least 16 px, and every chart carries its text alternative (an aria-label).
-Until the first report arrives (the first run of a session) the charts keep their designed widths.
+Until the first report arrives (the first run of a session) the charts keep their designed widths; a browser whose
+column holds every chart of the page as designed does not report at all (fitting would change nothing).
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from charts.kit import fit_spec
+from charts.kit import designed_width, fit_spec
 
 WIDTH_KEY = "screen.width"  # the session-state key of the last reported main-column width (px)
+NEED_KEY = "screen.need"  # this run's widest chart: the column width (px) at which every chart fits as designed
 BUCKET = 20  # px: widths are reported rounded down to this, so resizing reruns rarely
 HYSTERESIS = 40  # px: a change smaller than this is not reported (a scrollbar coming and going)
 
@@ -47,6 +49,7 @@ export default function(component) {
   const bucket = (data && data.bucket) || 20;
   const hysteresis = (data && data.hysteresis) || 40;
   const last = data && data.width;
+  const need = (data && data.need) || 0;
   const block = () => document.querySelector('[data-testid="stMainBlockContainer"]');
   const measure = () => {
     const el = block();
@@ -55,6 +58,12 @@ export default function(component) {
     const inner = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
     const width = Math.floor(inner / bucket) * bucket;
     const sent = window.__descentWidthSent || last;
+    // A first visit on a screen wide enough for every chart as designed: nothing would change, so no report and
+    // no second run of the page (half the server's work for a room opening one link on laptops).
+    if (width > 0 && !sent && width >= need) {
+      document.documentElement.dataset.descentWidth = "known";
+      return;
+    }
     // Only a real change: not the few px a scrollbar takes when the page grows taller than the window.
     // data-descent-width on <html> says whether the server knows this width ("known") or a rerun to tell it is
     // on its way ("reporting"): browser tests wait for the page that rerun draws (tools/screenshots.wait_for_app).
@@ -82,7 +91,8 @@ _meter = st.components.v2.component("descent_screen", js=_JS)
 
 def measure() -> None:
     """Place the width meter (and the skip link to the lesson) on the page; call once per run, after the page."""
-    data = {"bucket": BUCKET, "hysteresis": HYSTERESIS, "width": st.session_state.get(WIDTH_KEY)}
+    need = st.session_state.pop(NEED_KEY, 0)
+    data = {"bucket": BUCKET, "hysteresis": HYSTERESIS, "width": st.session_state.get(WIDTH_KEY), "need": need}
     _meter(key="screen", data=data, on_width_change=_keep)
 
 
@@ -108,6 +118,8 @@ def chart(spec, description: str, *, share: float = 1.0, **kwargs):
         spec = finished_spec(spec)
     known = width()
     presenting = bool(st.session_state.get("presenter", False))
+    need = designed_width(spec, presenting=presenting) / share
+    st.session_state[NEED_KEY] = max(st.session_state.get(NEED_KEY, 0), need if need < 100_000 else 100_000)
     fitted = fit_spec(spec, width=None if known is None else known * share, presenting=presenting,
                       description=description)  # fmt: skip
     return st.vega_lite_chart(fitted, **kwargs)
