@@ -1,7 +1,7 @@
 """Altair charts for practice: what is shown before the commit (`ask_chart`) and the reveal (`reveal_chart`).
 
 The ask chart never carries the answer (only the question's `ask` frame and landmarks); the reveal draws
-`Question.reveal` as `Question.plot` says, with the prediction marked: a marker, a rule, a circle, a thick line.
+`Question.revealed()` as `Question.plot` says, with the prediction marked: a marker, a rule, a circle, a thick line.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def _scale(log: bool) -> alt.Scale:
 
 def reveal_chart(question: Question, prediction: Prediction) -> alt.LayerChart:
     """The run to the answer with the prediction marked (see records.Plot for the kinds of marking)."""
-    plot, frame = question.plot, question.reveal
+    plot, frame = question.plot, question.revealed()
     x = alt.X(f"{plot.x}:Q", title=plot.x_title, scale=_scale(plot.log_x))
     y = alt.Y(f"{plot.y}:Q", title=plot.y_title, scale=_scale(plot.log_y))
     base = alt.Chart(frame).encode(x=x, y=y)

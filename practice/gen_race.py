@@ -2,6 +2,10 @@
 
 The race is fair by tuning: each optimizer runs at the learning rate of RACE_LRS that reaches the target
 first (one batched gd.sweep per optimizer, the same step budget for all), as the question says on screen.
+Those sweeps cost ~0.5 CPU-s a new variant (of 24), and the race is the first question page 5 opens on: so the
+answers (tuned lr and finish step per optimizer) come from `practice.race_table`, written by
+`python -m practice.gen_race` and checked against the live sweeps by tests/test_practice.py, and the sweeps run
+only when a student locks an answer in and the reveal draws them (`Question.revealed()`).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import pandas as pd
 import torch
 
 import gd_core as gd
+from practice import race_table
 from practice.records import ChoiceAnswer, NumberAnswer, Plot, Question, num, par, rng_for
 
 LESSON = "optimizers"
@@ -58,15 +63,40 @@ def _race_runs(surface: str, start: tuple[float, float]) -> tuple[pd.DataFrame, 
     return frame, finish
 
 
+def _reveal(surface: str, start: tuple[float, float]) -> pd.DataFrame:
+    """The race's runs for the reveal (a copy: the lru-cached frame is shared)."""
+    return _race_runs(surface, start)[0].copy()
+
+
+def table_key() -> tuple:
+    """What the precomputed answers depend on: a change here makes race() compute them live instead."""
+    return (TARGET, RACE_LRS, tuple(sorted(BUDGET.items())), STARTS_PER_SURFACE, gd.FIRST_ORDER)
+
+
+def race_answers(surface: str, index: int) -> tuple[tuple[float, float], dict[str, tuple[float, int | None]]]:
+    """The index-th race of the surface, computed: its start, and per optimizer (tuned lr, first step below TARGET)."""
+    start = _race_start(surface, index)
+    frame, finish = _race_runs(surface, start)
+    tuned = frame.groupby("option", sort=False)["tuned_lr"].first()
+    return start, {name: (float(tuned[gd.OPTIMIZER_LABELS[name]]), finish[name]) for name in gd.FIRST_ORDER}
+
+
+def _answers(surface: str, index: int) -> tuple[tuple[float, float], dict[str, int | None]]:
+    """Start and finish steps of a race: from the precomputed table when it was made for these settings."""
+    if table_key() == race_table.KEY:
+        start, runs = race_table.RACES[(surface, index)]
+    else:  # the settings changed since the table was written (tests/test_practice.py says so): compute
+        start, runs = race_answers(surface, index)
+    return start, {name: k for name, (_, k) in runs.items()}
+
+
 def race(seed: int) -> Question:
     """Which optimizer first reaches a loss below 10⁻⁶, each at its own best lr for the same budget."""
     rng = rng_for(LESSON, "race", seed)
     surface = rng.choice(tuple(BUDGET))
     problem = gd.test_function(surface)
-    start = _race_start(surface, rng.randrange(STARTS_PER_SURFACE))
+    start, finish = _answers(surface, rng.randrange(STARTS_PER_SURFACE))
     budget = BUDGET[surface]
-    frame, finish = _race_runs(surface, start)
-    frame = frame.copy()
     times = {name: k for name, k in finish.items() if k is not None}
     options = (*(gd.OPTIMIZER_LABELS[name] for name in gd.FIRST_ORDER), NONE)
     if times:
@@ -85,7 +115,7 @@ def race(seed: int) -> Question:
         f"optimizer first gets the loss below 10⁻⁶ (within {budget} steps)?",
         latex=problem.latex,
         answer=ChoiceAnswer(options, correct),
-        reveal=frame,
+        reveal=functools.partial(_reveal, surface, start),
         plot=Plot(
             "step",
             "loss_shown",
@@ -171,3 +201,28 @@ def adam(seed: int) -> Question:
         f"{num(start[index])} − {num(lr)} × {par(g0)}/|{num(g0)}| = {num(value)}, whatever the gradient's size",
         inputs=(("x0", start[0]), ("y0", start[1]), ("lr", lr), ("coordinate", float(index))),
     )
+
+
+def write_table() -> str:
+    """practice/race_table.py's text: every race variant's answers, computed (~12 CPU-s)."""
+    lines = [
+        '"""The race question\'s answers, precomputed: written by `python -m practice.gen_race`, do not edit.',
+        "",
+        "Per (surface, start index): the start, and per optimizer (tuned lr, first step below the target or None).",
+        "tests/test_practice.py checks every entry against the live sweeps of practice.gen_race._race_runs.",
+        '"""',
+        "",
+        f"KEY = {table_key()!r}",
+        "RACES = {",
+    ]
+    for surface in BUDGET:
+        for index in range(STARTS_PER_SURFACE):
+            start, runs = race_answers(surface, index)
+            lines.append(f"    ({surface!r}, {index}): ({start!r}, {runs!r}),")
+    return "\n".join([*lines, "}", ""])
+
+
+if __name__ == "__main__":
+    from pathlib import Path
+
+    Path(__file__).with_name("race_table.py").write_text(write_table(), encoding="utf-8")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -147,7 +148,9 @@ class Question:
     seed: int
     prompt: str
     answer: Answer
-    reveal: pd.DataFrame  # the run to the answer, tidy (one row per step and series)
+    # The run to the answer, tidy (one row per step and series), or a function of no arguments that computes it: a
+    # kind whose run is costly (the race: ~0.5 CPU-s a new variant) pays for it at the reveal, not on every page open
+    reveal: pd.DataFrame | Callable[[], pd.DataFrame]
     plot: Plot
     working: str  # the computation with the numbers substituted, plain text
     latex: str = ""
@@ -156,6 +159,10 @@ class Question:
     unit: str = ""  # what the number counts ("steps"), for the input's label
     landmarks: tuple[tuple[str, float, float], ...] = ()  # labelled (x, y) points shown before and after
     inputs: tuple[tuple[str, float], ...] = ()  # the variant's drawn values by name (lr, start, data), for checks
+
+    def revealed(self) -> pd.DataFrame:
+        """The run to the answer (computed now when `reveal` is a function)."""
+        return self.reveal() if callable(self.reveal) else self.reveal
 
     def input(self, name: str) -> float:
         """One of the variant's drawn values (KeyError when the kind has no such input)."""

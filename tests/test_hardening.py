@@ -6,6 +6,7 @@ import pytest
 from pagetools import ROOT, assert_charts_clean, assert_no_exception, choose_label, run_page
 
 import lessons
+from ui.text import plain
 
 LESSONS = [lesson.page for lesson in lessons.LESSONS]  # every registered lesson is walked
 
@@ -117,3 +118,40 @@ def test_every_lesson_folder_is_registered_and_every_registered_page_exists():
     assert folders == registered
     assert all((ROOT / page.page).is_file() for page in lessons.PAGES)
     assert len({page.slug for page in lessons.PAGES}) == len({page.key for page in lessons.PAGES}) == len(lessons.PAGES)
+
+
+MARKUP = ["![x](http://127.0.0.1:9/t.png)", "[Sign in](http://127.0.0.1:9/l)", "<img src=x>", ":red[a] $x$"]
+
+
+def _upload(page: str, content: bytes, name: str = "data.csv"):
+    at = run_page(page)
+    choose_label(at.radio(key="data.source"), "Upload CSV")
+    at.run()
+    at.file_uploader(key="data.upload").set_value((name, content, "text/csv")).run()
+    return at
+
+
+def _escaped(shown: str, text: str) -> bool:
+    """`text` appears in `shown` with every markup character backslashed (as ui.text.plain writes it)."""
+    return plain(text) in shown and text not in shown
+
+
+@pytest.mark.parametrize("page", ["lessons/fitting_a_line/page.py", "lessons/minibatches/page.py"])
+@pytest.mark.parametrize("header", MARKUP)
+def test_a_csv_header_quoted_in_a_data_error_is_escaped_not_rendered(page, header):
+    """Issue 9: a header name in the error (here a constant x column) rendered as Markdown: an image, a link."""
+    quoted = header.replace('"', '""')
+    at = _upload(page, f'"{quoted}",y\n1,2\n1,3\n1,4\n'.encode())
+    assert_no_exception(at)
+    errors = [e.value for e in at.error]
+    assert any("constant" in e for e in errors), errors
+    assert any(_escaped(e, header) for e in errors), errors
+
+
+@pytest.mark.parametrize("page", ["lessons/fitting_a_line/page.py", "lessons/minibatches/page.py"])
+def test_a_file_name_with_a_url_is_shown_escaped_so_it_is_no_link(page):
+    name = "http://127.0.0.1:9/l [Sign in](http://127.0.0.1:9/l).csv"
+    at = _upload(page, b"x,y\n1,2\n2,4.5\n3,5.5\n", name)
+    assert_no_exception(at)
+    shown = [e.value for e in [*at.caption, *at.markdown] if "points from http" in e.value]
+    assert shown and all(_escaped(e, name) for e in shown), shown  # "http\:" is no autolink, "\[…\]" no link

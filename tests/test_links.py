@@ -164,8 +164,9 @@ def test_a_remembered_widget_falls_back_to_the_lesson_default_not_its_first_opti
     assert at.selectbox(key="y").value == "c" and at.selectbox(key="y").proto.default == 2
 
 
-def test_a_link_value_the_control_reads_differently_is_named_in_a_notice():
-    at = run_app("lessons/one_weight/page.py", {"one-weight.steps": "1.5"})
+@pytest.mark.parametrize("key", ["one-weight.steps", "w1_steps"])  # the link used the old key
+def test_a_link_value_the_control_reads_differently_is_named_in_a_notice(key):
+    at = run_app("lessons/one_weight/page.py", {key: "1.5"})
     assert_no_exception(at)
     notices = " ".join(t.value for t in at.toast).replace("\\", "")
     assert "Number of steps “1.5” as 1" in notices

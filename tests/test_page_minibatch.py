@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -163,3 +165,27 @@ def test_a_file_uploaded_on_page_two_carries_over_to_page_three():
     assert not at.error
     assert [at.selectbox(key="data.x_col").value, at.selectbox(key="data.y_col").value] == ["area", "price"]
     assert any("houses" in c.value for c in at.caption)
+
+
+def test_the_download_writes_every_step_of_both_runs_when_clicked(monkeypatch):
+    """The CSV is a deferred download (written on click, not on every rerun): what it writes is both whole runs."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    deferred = {}
+    register = MediaFileManager.add_deferred
+
+    def spy(self, data, mimetype, coordinates, *, file_name=None, **rest):
+        deferred[file_name] = data
+        return register(self, data, mimetype, coordinates, file_name=file_name, **rest)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", spy)
+    at = run_page(PAGE)
+    assert_no_exception(at)
+    frame = pd.read_csv(io.BytesIO(deferred["minibatches.csv"]()))
+    steps = at.dataframe[0].value.set_index("run").loc["minibatch", "steps"]
+    for method in ("full batch", "minibatch"):
+        run = frame[frame["method"] == method]
+        assert run["step"].tolist() == list(range(steps + 1))
+        assert np.isfinite(run["loss"]).all()
+    mini = frame[frame["method"] == "minibatch"]
+    assert mini["batch_loss"].notna().iloc[1:].all()  # the minibatch run's own columns are in the file

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 import gd_core as gd
-from practice import charts
+from practice import charts, gen_race, race_table
 from practice.answers import MAX_LENGTH, AnswerError, parse_number
 from practice.gen_race import RACE_LRS, TARGET
 from practice.questions import KINDS, MAX_SEED, make, parse_variant, variant_id
@@ -217,6 +217,25 @@ def test_race_winner_matches_hand_driven_torch_optim_loops_at_every_lr(seed):
     assert times, "these seeds are races someone wins"
     assert q.answer.correct == {label for label, k in times.items() if k == min(times.values())}
     assert "own best learning rate" in q.note
+
+
+@pytest.mark.parametrize("surface", sorted(gen_race.BUDGET))
+def test_the_precomputed_race_answers_are_the_live_sweeps(surface):
+    """practice/race_table.py (what the question says) against gen_race's sweeps, every start of the surface."""
+    assert gen_race.table_key() == race_table.KEY, "settings changed: rerun python -m practice.gen_race"
+    for index in range(gen_race.STARTS_PER_SURFACE):
+        assert race_table.RACES[(surface, index)] == gen_race.race_answers(surface, index), (surface, index)
+
+
+def test_the_race_question_runs_its_sweeps_only_at_the_reveal():
+    gen_race._race_runs.cache_clear()
+    q = make("optimizers", "race", 3)
+    assert gen_race._race_runs.cache_info().misses == 0, "opening the question ran the race"
+    frame = q.revealed()
+    assert gen_race._race_runs.cache_info().misses == 1
+    hit = frame[frame["loss"] < TARGET].groupby("option")["step"].min()
+    winners = {label for label in hit.index if hit[label] == hit.min()} if len(hit) else {gen_race.NONE}
+    assert q.answer.correct == winners  # the table's answer is what the revealed runs show
 
 
 @pytest.mark.parametrize("seed", SEEDS)

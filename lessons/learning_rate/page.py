@@ -14,6 +14,7 @@ from ui.exports import scene_exports, scene_link
 from ui.numbers import minus
 from ui.player import player
 from ui.practice import practice_section
+from ui.text import plain
 from ui.widgets import bound
 
 key = c.LESSON.control
@@ -43,7 +44,7 @@ steps = bound(top[4].slider, "Steps per run", key=key("steps"), min_value=10, ma
 try:
     curvature = c.curvature(choice, s.device)
 except ValueError as error:
-    st.error(f"Could not set up the problem: {error}")
+    st.error(f"Could not set up the problem: {plain(error, 300)}")
     st.stop()
 L, critical, quadratic = curvature.largest, curvature.critical_lr, curvature.quadratic
 if not 0 < critical < float("inf"):
@@ -99,7 +100,7 @@ try:
 except gd.BudgetError as error:  # the page's work budget (controls.PAGE_BUDGET)
     st.warning(f"{count} runs × {steps:,} steps: {error}.", icon="⏱️")
 except ValueError as error:
-    st.error(f"The sweep failed: {error}")
+    st.error(f"The sweep failed: {plain(error, 300)}")
 
 st.subheader("2 · Chosen learning rates, step by step")
 options, defaults, unit = c.lr_choices(kind == "seed", L)  # the line's choices are multiples of 1/L
@@ -127,7 +128,7 @@ except gd.BudgetError as error:
     st.warning(f"{len(chosen_lrs)} runs × {steps:,} steps: {error}.", icon="⏱️")
     st.stop()
 except ValueError as error:
-    st.error(f"The runs failed: {error}")
+    st.error(f"The runs failed: {plain(error, 300)}")
     st.stop()
 table = p.with_contraction(c.run_table(summary, L, quadratic), found)
 stride = thinning_stride(steps)

@@ -90,6 +90,13 @@ def comparison(full: pd.DataFrame, mini: pd.DataFrame, n: int, batch: int) -> pd
     return pd.DataFrame(rows)
 
 
+def trajectory_csv(full: pd.DataFrame, mini: pd.DataFrame) -> bytes:
+    """Every step of both runs as CSV bytes. The page hands st.download_button this function, not the bytes:
+    Streamlit calls it when the button is clicked (outside the script run), so a rerun no longer writes a CSV of
+    every step that hardly anyone downloads."""
+    return pd.concat([full.assign(method="full batch"), mini.assign(method="minibatch")]).to_csv(index=False).encode()
+
+
 def minibatch_chart(
     data: pd.DataFrame,
     full: pd.DataFrame,

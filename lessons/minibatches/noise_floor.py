@@ -15,6 +15,7 @@ import gd_core as gd
 from charts.kit import BLUE, GREY, VERMILION, finite_rows
 from ui import screen
 from ui.cache import cached, chart_spec
+from ui.text import plain
 
 STEPS = 500  # updates per run, the same for every B: enough to settle at the page's default rate
 MAX_SIZES = 10  # B = 2, 4, … 1024 below n (≤ ~0.3 CPU-s on 5,000 points); B = 1 is past the linear regime
@@ -71,7 +72,7 @@ def noise_floor_section(data, lr: float, seed: int, device: str) -> None:
     try:
         sweep = noise_floor(data, lr, seed, device)
     except ValueError as error:
-        st.info(f"No noise-floor sweep for these settings: {error}")
+        st.info(f"No noise-floor sweep for these settings: {plain(error, 300)}")
         return
     screen.chart(
         chart_spec(floor_chart, sweep.floor),  # a finished spec, built once per sweep

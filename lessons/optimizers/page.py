@@ -13,6 +13,7 @@ from ui.cache import chart_spec
 from ui.exports import scene_exports, scene_link
 from ui.player import player
 from ui.practice import practice_section
+from ui.text import plain
 from ui.widgets import bound
 
 key = c.LESSON.control
@@ -71,7 +72,7 @@ for name in optimizers:
             surface, name, lrs[name], steps, x0, y0, s.device, sc.scheduled(schedule)
         )
     except ValueError as error:
-        st.error(f"{gd.OPTIMIZER_LABELS[name]}: {error}")
+        st.error(f"{gd.OPTIMIZER_LABELS[name]}: {plain(error, 300)}")
 
 clicks = key("clicks")
 map_key = key(f"map_{st.session_state.setdefault(clicks, 0)}")  # a fresh chart after each click: never stale
