@@ -8,6 +8,7 @@ recomputed while the class watches it play.
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from gd_core.optimizers import OPTIMIZERS
+from ui.numbers import shown_number
 
 # Okabe–Ito: distinguishable with every common form of colour blindness, and on a projector.
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
@@ -308,9 +310,55 @@ def fit_spec(spec: dict, *, width: float | None, presenting: bool, description: 
 
 def _number(value) -> str:
     """A number for a text alternative: 4 significant digits, a real minus sign, a short exponent (8.1e-5)."""
-    text = format(float(value), ".4g")
-    mantissa, _, exponent = text.partition("e")
-    return mantissa.replace("-", "−") + (f"e{int(exponent)}" if exponent else "")
+    return shown_number(value, digits=4)
+
+
+def live_description(
+    what: str, frame: pd.DataFrame, columns: dict[str, str], *, by: str | None = None, after: str = ""
+) -> dict:
+    """A chart's text alternative at every step, as strict JSON the player (ui.player) reads out as the chart plays:
+    what the chart shows, then per run the numbers at the current step, then `after` (a fixed tail).
+
+    The numbers are formatted here (one formatter, ui.numbers) and only picked in the browser: at step k each run
+    reads its last row with step ≤ k. Long runs keep every thinning_stride-th step (the slider's grid) and the last.
+    describe() is this template read at one step, so the server's label and the player's agree.
+    """
+    frame = finite_rows(frame)
+    if frame.empty or "step" not in frame:
+        return {"what": what, "last": 0, "runs": [], "after": after}
+    last = int(frame["step"].max())
+    stride = thinning_stride(last)
+    if by is None:
+        by = "run" if "run" in frame else ("lr" if "lr" in frame and frame["lr"].nunique() > 1 else None)
+    groups = [(None, frame)] if by is None else list(frame.groupby(by, sort=False))
+    runs = []
+    for name, rows in groups[:6]:
+        rows = rows.sort_values("step", kind="stable")
+        steps = rows["step"].astype(int)
+        rows = rows[(steps % stride == 0) | (steps == steps.max())]
+        cells = [
+            [label, [_number(value) for value in rows[column]]] for column, label in columns.items() if column in rows
+        ]
+        named = None if name is None or len(groups) == 1 else f"{by} {name}"
+        runs.append({"name": named, "steps": [int(k) for k in rows["step"]], "cells": cells})
+    return {"what": what, "last": last, "runs": runs, "after": after}
+
+
+def read_description(template: dict, step: int | None = None) -> str:
+    """The text of a live_description at `step` (the last step when None). ui/player_assets.py's JavaScript does
+    the same in the browser; tests compare the two."""
+    if not template["runs"]:
+        return template["what"] + template["after"]
+    last = template["last"]
+    at = last if step is None else min(max(int(step), 0), last)
+    parts = []
+    for run in template["runs"]:
+        shown = bisect.bisect_right(run["steps"], at) - 1
+        if shown < 0:
+            continue
+        numbers = ", ".join(f"{label} = {values[shown]}" for label, values in run["cells"])
+        parts.append(numbers if run["name"] is None else f"{run['name']}: {numbers}")
+    return f"{template['what']}, step {at} of {last}: " + "; ".join(parts) + template["after"]
 
 
 def describe(
@@ -319,20 +367,4 @@ def describe(
     """A chart's text alternative: what it shows, and its numbers at the step shown (the last step when None) of
     each run. `columns` maps a column of `frame` to the name read out ("loss" → "loss"), `frame` has a "step"
     column and, for several runs, a "run" (or "lr") column."""
-    frame = finite_rows(frame)
-    if frame.empty or "step" not in frame:
-        return what
-    last = int(frame["step"].max())
-    at = last if step is None else min(max(int(step), 0), last)
-    if by is None:
-        by = "run" if "run" in frame else ("lr" if "lr" in frame and frame["lr"].nunique() > 1 else None)
-    groups = [(None, frame)] if by is None else list(frame.groupby(by, sort=False))
-    parts = []
-    for name, rows in groups[:6]:
-        rows = rows[rows["step"] <= at]
-        if rows.empty:
-            continue
-        row = rows.iloc[rows["step"].argmax()]
-        numbers = ", ".join(f"{label} = {_number(row[column])}" for column, label in columns.items() if column in row)
-        parts.append(numbers if name is None or len(groups) == 1 else f"{by} {name}: {numbers}")
-    return f"{what}, step {at} of {last}: " + "; ".join(parts)
+    return read_description(live_description(what, frame, columns, by=by), step)

@@ -81,7 +81,7 @@ def test_contrast_of_presenter_text_and_axes_at_least_4_5_to_1():
 def test_describe_reads_the_numbers_at_the_step_shown():
     frame = pd.DataFrame({"step": [0, 1, 2], "a": [5.0, -0.5, -1.003], "loss": [324.0, 2.25, 8.1e-5]})
     text = kit.describe("Loss(A) parabola", frame, {"a": "A", "loss": "loss"}, step=2)
-    assert text == "Loss(A) parabola, step 2 of 2: A = −1.003, loss = 8.1e-5"
+    assert text == "Loss(A) parabola, step 2 of 2: A = −1.003, loss = 8.1e−5"
     assert "step 0 of 2: A = 5, loss = 324" in kit.describe("x", frame, {"a": "A", "loss": "loss"}, step=0)
     runs = pd.concat([frame.assign(run=0), frame.assign(run=1, a=frame["a"] * 2)])
     assert kit.describe("x", runs, {"a": "A"}) == "x, step 2 of 2: run 0: A = −1.003; run 1: A = −2.006"

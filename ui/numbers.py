@@ -41,3 +41,11 @@ def tex_number(value: float, *, bracket: bool = False) -> str:
 def minus(text: str) -> str:
     """Typographic minus signs (−) for hyphen-minus in a number shown to people."""
     return text.replace("-", "−")
+
+
+def shown_number(value: float, digits: int = 6) -> str:
+    """A number as the room reads it: `digits` significant digits (%g), a short exponent (8.1e−5, not 8.1e-05) and
+    typographic minus signs. The one formatter of numbers shown in text, tables and chart labels; data files (CSV)
+    keep Python's ASCII spelling."""
+    mantissa, _, exponent = format(float(value), f".{digits}g").partition("e")
+    return minus(mantissa + (f"e{int(exponent)}" if exponent else ""))

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from charts import line_fit as lf
-from charts.kit import describe
+from charts.kit import live_description, read_description
 from export.scene import RunSpec, SceneSpec
 from lessons import lesson
 from lessons.fitting_a_line import charts
@@ -69,13 +69,11 @@ best = dc.least_squares(data)
 (w_star, b_star), min_loss = best.optimum, best.min_loss
 surface = dc.surface(data, lf.surface_ranges(frame, best.optimum), 50, s.device)
 names = data.dataset.x_name, data.dataset.y_name
-player(LESSON.control("player"))
+described = live_description("The line over the data beside (w, b) on the MSE surface and the loss against step",
+                             frame, {"w": "w", "b": "b", "loss": "MSE"})  # fmt: skip
+player(LESSON.control("player"), describe=described)
 chart = chart_spec(charts.fit_chart, data.frame, frame, surface, best.optimum, min_loss, *names)
-screen.chart(
-    chart,
-    describe("The line over the data beside (w, b) on the MSE surface and the loss against step", frame,
-             {"w": "w", "b": "b", "loss": "MSE"}),
-)  # fmt: skip
+screen.chart(chart, read_description(described))
 sc.schedule_panel(schedule, frame, steps)
 st.caption(
     f"Drag **step** under the chart to replay the descent ({data.label}). Dashed black: the least-squares line, "

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import gd_core as gd
-from charts.kit import describe, thin, thinning_stride
+from charts.kit import live_description, read_description, thin, thinning_stride
 from export.scene import RunSpec, SceneSpec, SeedLoss, SyntheticLine
 from lessons.learning_rate import charts
 from lessons.learning_rate import controls as c
@@ -143,9 +143,10 @@ chart = chart_spec(
     steps=steps,
     stride=stride,
 )
-player(key("player"))
-screen.chart(chart, describe(f"{param} and the loss against step for each chosen learning rate", frame,
-                             {param: param, "loss": "loss"}))  # fmt: skip
+described = live_description(f"{param} and the loss against step for each chosen learning rate", frame,
+                             {param: param, "loss": "loss"})  # fmt: skip
+player(key("player"), describe=described)
+screen.chart(chart, read_description(described))
 st.caption(
     "Drag the **step** slider under the chart to replay the runs (no recomputation). The dashed line marks the "
     f"minimum {param}* = {minus(f'{quadratic.optimum[index]:.4g}')}; when a run diverges, the panel shows the "

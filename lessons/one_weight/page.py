@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from charts.kit import describe
+from charts.kit import describe, live_description, read_description
 from export.scene import RunSpec, SceneSpec, SeedLoss, TypedLoss
 from lessons.one_weight import controls as c
 from ui import lecture, screen, settings
@@ -39,14 +39,14 @@ c.show_status(result, lr)
 st.markdown("**The first step, with the numbers in:**")
 st.latex(c.update_latex(result.table, 0, lr, p, result.check is not None))
 
-player(c.LESSON.control("player"), follow=c.follow_the_player(result.table, lr, p, result.check is not None))
-chart = c.chart_spec(text, lr, steps, start, s.device, not lecture.hide_future())
-screen.chart(
-    chart,
-    describe(f"Loss({p}) curve with the tangent and the step, {p}ₖ and the loss against step", result.frame,
-             {p: p, "loss": "loss"}, step=0)
-    + "; " + describe("at the end", result.frame, {p: p, "loss": "loss"}),
+described = live_description(
+    f"Loss({p}) curve with the tangent and the step, {p}ₖ and the loss against step", result.frame,
+    {p: p, "loss": "loss"}, after="; " + describe("at the end", result.frame, {p: p, "loss": "loss"}),
 )  # fmt: skip
+follow = c.follow_the_player(result.table, lr, p, result.check is not None)
+player(c.LESSON.control("player"), follow=follow, describe=described)
+chart = c.chart_spec(text, lr, steps, start, s.device, not lecture.hide_future())
+screen.chart(chart, read_description(described, 0))
 st.caption(
     f"Drag **step** under the chart to walk through the run: the green tangent's slope is f′({p}ₖ), the orange "
     f"arrow is the step −lr·f′({p}ₖ), and the hollow circle is where it lands. Computed with torch on "

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import gd_core as gd
-from charts.kit import describe
+from charts.kit import live_description, read_description
 from export.scene import RunSpec, SceneSpec, Surface
 from lessons.optimizers import charts, race
 from lessons.optimizers import controls as c
@@ -95,11 +95,16 @@ chart = chart_spec(
     steps=steps,
     optimizers=list(frames),
 )
-player(key("player"))
+described = live_description(
+    "Each optimizer's path over the loss map and its loss against step",
+    c.combine_runs(frames),
+    {"x": "x", "y": "y", "loss": "loss"},
+    by="optimizer",
+)
+player(key("player"), describe=described)
 screen.chart(
     chart,
-    describe("Each optimizer's path over the loss map and its loss against step", c.combine_runs(frames),
-             {"x": "x", "y": "y", "loss": "loss"}, by="optimizer"),
+    read_description(described),
     key=map_key,
     on_select=use_clicked_start,
     selection_mode=charts.PICK,
