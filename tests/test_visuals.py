@@ -315,6 +315,30 @@ def test_hiding_the_future_path_removes_the_future_layers_and_carries_to_the_nex
     assert count(full) - count(spec) == 2
 
 
+@pytest.mark.parametrize("title", ["A line fits itself", "Minibatch noise"])
+def test_hiding_the_future_path_on_the_line_pages_draws_the_loss_only_up_to_the_slider(title):
+    """Pages 2 and 3: the loss panel draws the whole run ("future") unless the lecture hides it; hidden, every
+    loss curve is filtered to the steps up to the slider (and nothing else changes)."""
+    from pagetools import charts
+
+    index = lecture_index(title)
+    ((shown, _),) = charts(open_scene(index))[:1]
+    ((hidden, _),) = charts(open_scene(index, {"lecture.hide_future": "true"}))[:1]
+    assert future_layers(shown) == 1 and future_layers(hidden) == 0
+
+    def loss_lines(spec):
+        return [
+            d for d in walk(spec)
+            if isinstance(d.get("mark"), dict) and d["mark"].get("type") == "line"
+            and (d.get("encoding") or {}).get("x", {}).get("field") == "step"
+        ]  # fmt: skip
+
+    up_to_slider = [d for d in loss_lines(hidden) if {"filter": "(datum.step <= step)"} in d.get("transform", [])]
+    assert loss_lines(hidden) and len(up_to_slider) == len(loss_lines(hidden))
+    count = lambda s: sum(1 for d in walk(s) if "mark" in d)  # noqa: E731
+    assert count(shown) == count(hidden)
+
+
 def test_a_scene_link_without_its_place_draws_no_bar():
     from pagetools import ROOT, TIMEOUT
     from streamlit.testing.v1 import AppTest

@@ -9,8 +9,8 @@ from export.scene import RunSpec, SceneSpec
 from lessons import lesson
 from lessons.fitting_a_line import charts
 from ui import data_controls as dc
+from ui import lecture, screen, settings
 from ui import schedule as sc
-from ui import screen, settings
 from ui.cache import chart_spec
 from ui.exports import scene_exports, scene_link
 from ui.player import player
@@ -72,7 +72,9 @@ names = data.dataset.x_name, data.dataset.y_name
 described = live_description("The line over the data beside (w, b) on the MSE surface and the loss against step",
                              frame, {"w": "w", "b": "b", "loss": "MSE"})  # fmt: skip
 player(LESSON.control("player"), describe=described)
-chart = chart_spec(charts.fit_chart, data.frame, frame, surface, best.optimum, min_loss, *names)
+chart = chart_spec(
+    charts.fit_chart, data.frame, frame, surface, best.optimum, min_loss, *names, future=not lecture.hide_future()
+)
 screen.chart(chart, read_description(described))
 sc.schedule_panel(schedule, frame, steps)
 st.caption(

@@ -12,8 +12,8 @@ from lessons import lesson
 from lessons.minibatches import charts
 from lessons.minibatches.noise_floor import noise_floor_section
 from ui import data_controls as dc
+from ui import lecture, screen, settings
 from ui import schedule as sc
-from ui import screen, settings
 from ui.cache import chart_spec
 from ui.exports import scene_exports, scene_link
 from ui.player import player
@@ -86,6 +86,7 @@ names = data.dataset.x_name, data.dataset.y_name
 chart = chart_spec(
     charts.minibatch_chart,
     data.frame, full, mini, membership, surface, best.optimum, best.min_loss, lr, *names, listed_rows=listed,
+    future=not lecture.hide_future(),
 )  # fmt: skip
 described = live_description("Minibatch descent: the line, (w, b) on the MSE surface, the loss and the step taken",
                              mini, {"w": "w", "b": "b", "loss": "MSE"})  # fmt: skip
