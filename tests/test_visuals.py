@@ -493,3 +493,61 @@ def test_the_tangent_stops_above_the_step_arrow_and_its_label():
             assert (lowest - base) * px >= scalar.TANGENT_CLEARANCE_PX - 1e-6, (lr, row["step"])
             slope = (row["loss_hi"] - row["loss_lo"]) / (row["a_hi"] - row["a_lo"])
             assert slope == pytest.approx(row["slope"], rel=1e-9, abs=1e-12)  # still the tangent's slope
+
+
+# --- minus signs: the one formatter (ui.numbers.shown_number) wherever a number is shown ---------------------------
+
+
+def test_shown_number_uses_the_minus_sign_and_a_short_exponent():
+    from ui.numbers import shown_number
+
+    assert shown_number(-1.003) == "−1.003"
+    assert shown_number(8.1e-5, 4) == "8.1e−5" and shown_number(-2.5e12) == "−2.5e12"
+    assert shown_number(-0.123456789, 8) == "−0.12345679" and shown_number(0) == "0"
+    assert float(shown_number(-3.75e-7).replace("−", "-")) == -3.75e-7  # the same number, only spelled for people
+
+
+def _display_values(element):
+    """The cells a st.dataframe / st.table of a Styler shows (its display values), as a DataFrame of strings."""
+    import pyarrow as pa
+
+    return pa.ipc.open_stream(element.proto.arrow_data.styler.display_values).read_pandas()
+
+
+def test_tables_show_negative_numbers_with_the_minus_sign_and_the_csv_keeps_ascii():
+    from pagetools import run_page
+
+    from lessons.one_weight import controls
+    from ui.numbers import shown_number
+
+    at = run_page("lessons/one_weight/page.py")  # the tutorial's run from A₀ = −4: A, f′, the step all negative
+    table = at.dataframe[0].value
+    shown = _display_values(at.dataframe[0])
+    assert (table["A"] < 0).all()
+    for column in ("A", "f'(A)", "new A"):
+        assert list(shown[column]) == [shown_number(v, 8) for v in table[column]]
+        assert all("-" not in cell for cell in shown[column])
+        assert all(cell.startswith("−") for cell, v in zip(shown[column], table[column], strict=True) if v < 0)
+    details = _display_values(at.table[0])  # f′ by hand against autograd, to the last digit
+    assert any(cell.startswith("−") for cell in details.to_numpy().ravel()) and "-" not in "".join(
+        details.to_numpy().ravel()
+    )
+    csv = controls.csv_text(table, 0.05, -4.0, "A")
+    # The CSV is data: ASCII minus signs, as Python and spreadsheets read it.
+    assert "\n0,0.05,-4,-4,-54," in csv.replace("\r\n", "\n") and "−" not in csv
+
+
+def test_the_line_and_optimizer_tables_show_the_minus_sign():
+    import pandas as pd
+    from pagetools import run_page
+
+    from ui.numbers import shown_number, shown_table
+
+    line = run_page("lessons/fitting_a_line/page.py")
+    results, shown = line.dataframe[0].value, _display_values(line.dataframe[0])
+    for column in ("slope w", "bias b", "MSE"):
+        assert list(shown[column]) == [shown_number(v, 6) for v in results[column]]
+    assert shown_table(pd.DataFrame({"w": [-0.5, 2.0]}), {"w": 6}).format_index(str).to_html().count("−0.5") == 1
+    race = run_page("lessons/optimizers/page.py")
+    table = race.dataframe[0].value
+    assert all("-" not in cell for cell in table["final (x, y)"])

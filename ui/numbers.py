@@ -49,3 +49,16 @@ def shown_number(value: float, digits: int = 6) -> str:
     keep Python's ASCII spelling."""
     mantissa, _, exponent = format(float(value), f".{digits}g").partition("e")
     return minus(mantissa + (f"e{int(exponent)}" if exponent else ""))
+
+
+def shown_table(frame, digits: dict[str, int]):
+    """A table for st.dataframe / st.table whose `digits` columns read as shown_number(value, digits), with "−".
+
+    A pandas Styler, not string columns: the cells stay numbers, so the table still sorts by value (Streamlit shows
+    a Styler's display values). Missing values stay empty; other columns are left as they are.
+    """
+
+    def cell(places: int):
+        return lambda value: "" if value is None or value != value else shown_number(value, places)
+
+    return frame.style.format({column: cell(places) for column, places in digits.items() if column in frame})

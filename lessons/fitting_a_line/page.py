@@ -13,6 +13,7 @@ from ui import lecture, screen, settings
 from ui import schedule as sc
 from ui.cache import chart_spec
 from ui.exports import scene_exports, scene_link
+from ui.numbers import shown_number, shown_table
 from ui.player import player
 from ui.practice import practice_section
 from ui.widgets import remembered
@@ -111,8 +112,7 @@ if data.scale is not None:
     ):
         slope, bias = data.scale.to_original(w, b)
         results.loc[len(results)] = [label, slope, bias, data.scale.loss_to_original(loss)]
-number = st.column_config.NumberColumn(format="%.6f")
-st.dataframe(results, hide_index=True, column_config={"slope w": number, "bias b": number, "MSE": number})
+st.dataframe(shown_table(results, {"slope w": 6, "bias b": 6, "MSE": 6}), hide_index=True)
 st.download_button(
     "Download every step (CSV)",
     dc.trajectory_csv(frame),
@@ -124,6 +124,6 @@ st.download_button(
 st.caption(f"Computed on **{s.resolved.label}**.")
 
 spec = SceneSpec("fitting-a-line", data.source, (RunSpec(lr=lr),), (w0, b0), steps, scene_link())
-settings = [data.label, f"lr = {lr:g}", f"start (w₀, b₀) = ({w0:g}, {b0:g})", f"{steps} steps"]
+settings = [data.label, f"lr = {lr:g}", f"start (w₀, b₀) = ({shown_number(w0)}, {shown_number(b0)})", f"{steps} steps"]
 scene_exports(spec, [chart], formulas=LINE_FORMULAS, settings=settings)
 practice_section("fitting-a-line")

@@ -11,7 +11,7 @@ from lessons.learning_rate import predictions as p
 from ui import screen, settings
 from ui.cache import chart_spec
 from ui.exports import scene_exports, scene_link
-from ui.numbers import minus
+from ui.numbers import minus, shown_table
 from ui.player import player
 from ui.practice import practice_section
 from ui.widgets import bound
@@ -153,19 +153,23 @@ st.caption(
     f"distance {param} − {param}* on a symmetric log scale (linear near {param}*), so the run stays on screen as it "
     "explodes, and is cut at the edge only past 1,000 times its first distance."
 )
+shown_columns = (
+    ["lr", "lr_times_L", "factor_1_minus_lr_L", "regime", "outcome", "final_loss"]
+    + (["excess_loss"] if quadratic.min_loss > charts.ZERO_LOSS else [])
+    + p.TABLE_COLUMNS
+)
 st.dataframe(
-    table[
-        ["lr", "lr_times_L", "factor_1_minus_lr_L", "regime", "outcome", "final_loss"]
-        + (["excess_loss"] if quadratic.min_loss > charts.ZERO_LOSS else [])
-        + p.TABLE_COLUMNS
-    ],
+    shown_table(
+        table[shown_columns],
+        {"lr": 6, "lr_times_L": 4, "factor_1_minus_lr_L": 4, "final_loss": 4, "excess_loss": 4},
+    ),
     hide_index=True,
     column_config={
-        "lr": st.column_config.NumberColumn("lr", format="%.6g"),
-        "lr_times_L": st.column_config.NumberColumn("lr·L", format="%.4g"),
-        "factor_1_minus_lr_L": st.column_config.NumberColumn("1 − lr·L", format="%.4g"),
-        "final_loss": st.column_config.NumberColumn("last loss", format="%.4g"),
-        "excess_loss": st.column_config.NumberColumn("last loss − minimum", format="%.3e"),
+        "lr": st.column_config.NumberColumn("lr"),
+        "lr_times_L": st.column_config.NumberColumn("lr·L"),
+        "factor_1_minus_lr_L": st.column_config.NumberColumn("1 − lr·L"),
+        "final_loss": st.column_config.NumberColumn("last loss"),
+        "excess_loss": st.column_config.NumberColumn("last loss − minimum"),
         **p.COLUMN_CONFIG,
     },
 )

@@ -7,6 +7,7 @@ from export.scene import RunSpec, SceneSpec, SeedLoss, TypedLoss
 from lessons.one_weight import controls as c
 from ui import lecture, screen, settings
 from ui.exports import scene_exports, scene_link
+from ui.numbers import shown_number, shown_table
 from ui.player import player
 from ui.practice import practice_section
 
@@ -59,11 +60,9 @@ c.step_details(result, lr)
 st.subheader("The iteration table")
 st.caption("Like the tutorial's spreadsheet: every step of the run, with full precision in the CSV.")
 table = result.table
-number = st.column_config.NumberColumn(format="%.8g")
 st.dataframe(
-    table,
+    shown_table(table, {column: 8 for column in table.columns if column != "step"}),
     hide_index=True,
-    column_config={column: number for column in table.columns if column != "step"},
     height="content" if len(table) <= 12 else 460,
 )
 st.download_button(
@@ -78,6 +77,6 @@ spec = SceneSpec(
     "one-weight", TypedLoss(text) if text else SeedLoss(), (RunSpec(lr=lr),), (start,), steps, scene_link()
 )
 formulas = [problem.latex, problem.derivative_latex, rf"{p}_{{k+1}} = {p}_k - lr f'({p}_k)"]
-scene_exports(spec, [chart], formulas=[f for f in formulas if f], settings=[f"lr = {lr:g}", f"{p}₀ = {start:g}",
-              f"{steps} steps"])  # fmt: skip
+shown_settings = [f"lr = {lr:g}", f"{p}₀ = {shown_number(start)}", f"{steps} steps"]
+scene_exports(spec, [chart], formulas=[f for f in formulas if f], settings=shown_settings)
 practice_section("one-weight")

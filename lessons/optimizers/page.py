@@ -11,6 +11,7 @@ from ui import schedule as sc
 from ui import screen, settings
 from ui.cache import chart_spec
 from ui.exports import scene_exports, scene_link
+from ui.numbers import shown_number, shown_table
 from ui.player import player
 from ui.practice import practice_section
 from ui.widgets import bound
@@ -132,13 +133,8 @@ if len(diverged):
         st.warning("\n".join(lines) + "\n\nThe loss blew up, so these runs stop there: try a smaller learning rate.")
 if len(table):
     st.dataframe(
-        table,
+        shown_table(table, {"learning rate": 6, "final loss": 6, "distance to nearest minimum": 4}),
         hide_index=True,
-        column_config={
-            "learning rate": st.column_config.NumberColumn(format="%g"),
-            "final loss": st.column_config.NumberColumn(format="%.6g"),
-            "distance to nearest minimum": st.column_config.NumberColumn(format="%.4g"),
-        },
     )
 if surface == "saddle":
     st.caption(
@@ -164,7 +160,7 @@ st.caption(f"Computed on **{s.resolved.label}**.")
 if exported := [name for name in frames if name in gd.FIRST_ORDER]:  # (no plain-torch script for Newton yet)
     runs = tuple(RunSpec(name, lrs[name]) for name in exported)
     spec = SceneSpec("optimizers", Surface(surface), runs, (x0, y0), steps, scene_link())
-    settings = [c.SURFACE_LABELS[surface], f"start ({x0:g}, {y0:g})", f"{steps} steps"]
+    settings = [c.SURFACE_LABELS[surface], f"start ({shown_number(x0)}, {shown_number(y0)})", f"{steps} steps"]
     settings += [f"{gd.OPTIMIZER_LABELS[name]}: lr = {lrs[name]:g}" for name in exported]
     formulas = [problem.latex, *(gd.get_optimizer(name).update_latex for name in exported)]
     scene_exports(spec, [chart], formulas=formulas, settings=settings)
