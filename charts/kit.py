@@ -150,22 +150,23 @@ def presenter_config() -> dict:
     }  # fmt: skip
 
 
-def _has_legend(view: dict) -> bool:
-    """Whether a view (or a layer in it) encodes colour, shape, size or stroke dash without legend: null."""
+def _has_legend(view: dict, orient: str = "right") -> bool:
+    """Whether a view (or a layer in it) encodes colour, shape, size or stroke dash without legend: null, with the
+    legend beside the plot (its own orient, else `orient`: the spec's config.legend.orient, Vega-Lite's "right")."""
     for layer in [view, *view.get("layer", ())]:
         for channel in ("color", "shape", "strokeDash", "size", "fill", "stroke"):
             definition = (layer.get("encoding") or {}).get(channel)
             if not isinstance(definition, dict) or "field" not in definition:
                 continue
             legend = definition.get("legend", {})
-            if legend is not None and legend.get("orient") not in ("top", "bottom", "none"):  # beside: takes width
+            if legend is not None and legend.get("orient", orient) not in ("top", "bottom", "none"):  # beside
                 return True
     return False
 
 
-def _allowance(view: dict, presenting: bool) -> int:
+def _allowance(view: dict, presenting: bool, orient: str = "right") -> int:
     axes = AXES_ALLOWANCE_PRESENTER if presenting else AXES_ALLOWANCE
-    legend = (LEGEND_ALLOWANCE_PRESENTER if presenting else LEGEND_ALLOWANCE) if _has_legend(view) else 0
+    legend = (LEGEND_ALLOWANCE_PRESENTER if presenting else LEGEND_ALLOWANCE) if _has_legend(view, orient) else 0
     return axes + legend
 
 
@@ -231,38 +232,38 @@ def _set_width(view: dict, width: float) -> dict:
     return view
 
 
-def _fill(view: dict, available: float, presenting: bool) -> dict:
+def _fill(view: dict, available: float, presenting: bool, orient: str = "right") -> dict:
     """A view stacked under its neighbours: as wide as the column allows (up to STACKED_MAX), not its designed
     side-by-side width."""
     if any(key in view for key in ("hconcat", "vconcat", "concat")) or _width_of(view) is None:
-        return _fit_view(view, available, presenting)
-    return _set_width(view, min(available - _allowance(view, presenting), STACKED_MAX))
+        return _fit_view(view, available, presenting, orient)
+    return _set_width(view, min(available - _allowance(view, presenting, orient), STACKED_MAX))
 
 
-def _fit_view(view: dict, available: float, presenting: bool) -> dict:
+def _fit_view(view: dict, available: float, presenting: bool, orient: str = "right") -> dict:
     """A copy of `view` (single, layered or concatenated) whose total width stays within `available` px."""
     if "hconcat" in view:
         parts = view["hconcat"]
         spacing = view.get("spacing", CONCAT_SPACING)
         widths = [_width_of(part) or NARROWEST_VIEW for part in parts]
-        allowances = [_allowance(part, presenting) for part in parts]
+        allowances = [_allowance(part, presenting, orient) for part in parts]
         room = available - sum(allowances) - spacing * (len(parts) - 1)
         if room / len(parts) < NARROWEST_VIEW:  # too narrow side by side: stack them
             stacked = {key: value for key, value in view.items() if key != "hconcat"}
-            stacked["vconcat"] = [_fill(part, available, presenting) for part in parts]
+            stacked["vconcat"] = [_fill(part, available, presenting, orient) for part in parts]
             return stacked
         scale = min(1.0, room / sum(widths))
         fitted = [
-            _fit_view(part, width * scale + allowance, presenting)
+            _fit_view(part, width * scale + allowance, presenting, orient)
             for part, width, allowance in zip(parts, widths, allowances, strict=True)
         ]
         return {**view, "hconcat": fitted}
     if "vconcat" in view:
-        return {**view, "vconcat": [_fit_view(part, available, presenting) for part in view["vconcat"]]}
+        return {**view, "vconcat": [_fit_view(part, available, presenting, orient) for part in view["vconcat"]]}
     if "concat" in view:
-        return {**view, "concat": [_fit_view(part, available, presenting) for part in view["concat"]]}
+        return {**view, "concat": [_fit_view(part, available, presenting, orient) for part in view["concat"]]}
     width = _width_of(view)
-    room = available - _allowance(view, presenting)
+    room = available - _allowance(view, presenting, orient)
     if width is None or width <= room:
         return view
     return _set_width(view, room)
@@ -293,7 +294,8 @@ def fit_spec(spec: dict, *, width: float | None, presenting: bool, description: 
     if width is not None:
         # On a phone, labels beside the plot (a rule's name, say) need room too.
         room = float(width) - (NARROW_MARGIN if width < NARROW_SCREEN else 0)
-        fitted = _fit_view(fitted, room, presenting)
+        orient = ((spec.get("config") or {}).get("legend") or {}).get("orient", "right")
+        fitted = _fit_view(fitted, room, presenting, orient)
     if presenting:
         fitted = _text_at_least({key: value for key, value in fitted.items() if key != "datasets"}, PRESENTER_FONT)
         if "datasets" in spec:

@@ -551,3 +551,22 @@ def test_the_line_and_optimizer_tables_show_the_minus_sign():
     race = run_page("lessons/optimizers/page.py")
     table = race.dataframe[0].value
     assert all("-" not in cell for cell in table["final (x, y)"])
+
+
+# --- phones: page 5's map fills the column --------------------------------------------------------------------------
+
+
+def test_page_5s_map_fills_a_phones_width():
+    """At a 340 px column (a 390 px phone) the map and the loss chart stack, each nearly the column's width: their
+    legends sit under the plots (the spec's config says so), so no room is kept for a legend beside them."""
+    from pagetools import ROOT, TIMEOUT, charts
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "lessons/optimizers/page.py"), default_timeout=TIMEOUT)
+    at.session_state["screen.width"] = 340
+    ((spec, _),) = charts(at.run())[:1]
+    assert "hconcat" not in spec and len(spec["vconcat"]) == 2
+    map_view, loss_view = spec["vconcat"]
+    assert map_view["title"].startswith("Paths on the loss surface")
+    room = 340 - 40 - 100  # the column, less the phone's margin and the y axis's allowance (charts.kit)
+    assert map_view["width"] >= room and loss_view["width"] >= room
