@@ -124,6 +124,7 @@ PRESENTER_AXIS = "#333333"  # axis lines and ticks on white: 12.6:1
 # legend to its right. Generous on purpose: a chart a little narrower than its column is fine, one wider is cut.
 AXES_ALLOWANCE = 100
 AXES_ALLOWANCE_PRESENTER = 120
+AXES_ALLOWANCE_NARROW = 70  # on a phone: tick labels and the axis title, with less to spare
 LEGEND_ALLOWANCE = 150
 LEGEND_ALLOWANCE_PRESENTER = 190
 CONCAT_SPACING = 20  # Vega-Lite's default spacing between concatenated views
@@ -164,8 +165,10 @@ def _has_legend(view: dict, orient: str = "right") -> bool:
     return False
 
 
-def _allowance(view: dict, presenting: bool, orient: str = "right") -> int:
+def _allowance(view: dict, presenting: bool, orient: str = "right", narrow: bool = False) -> int:
     axes = AXES_ALLOWANCE_PRESENTER if presenting else AXES_ALLOWANCE
+    if narrow and not presenting:
+        axes = AXES_ALLOWANCE_NARROW  # a phone: the plot takes the width (NARROW_MARGIN is kept beside it anyway)
     legend = (LEGEND_ALLOWANCE_PRESENTER if presenting else LEGEND_ALLOWANCE) if _has_legend(view, orient) else 0
     return axes + legend
 
@@ -232,38 +235,38 @@ def _set_width(view: dict, width: float) -> dict:
     return view
 
 
-def _fill(view: dict, available: float, presenting: bool, orient: str = "right") -> dict:
+def _fill(view: dict, available: float, presenting: bool, orient: str = "right", narrow: bool = False) -> dict:
     """A view stacked under its neighbours: as wide as the column allows (up to STACKED_MAX), not its designed
     side-by-side width."""
     if any(key in view for key in ("hconcat", "vconcat", "concat")) or _width_of(view) is None:
-        return _fit_view(view, available, presenting, orient)
-    return _set_width(view, min(available - _allowance(view, presenting, orient), STACKED_MAX))
+        return _fit_view(view, available, presenting, orient, narrow)
+    return _set_width(view, min(available - _allowance(view, presenting, orient, narrow), STACKED_MAX))
 
 
-def _fit_view(view: dict, available: float, presenting: bool, orient: str = "right") -> dict:
+def _fit_view(view: dict, available: float, presenting: bool, orient: str = "right", narrow: bool = False) -> dict:
     """A copy of `view` (single, layered or concatenated) whose total width stays within `available` px."""
     if "hconcat" in view:
         parts = view["hconcat"]
         spacing = view.get("spacing", CONCAT_SPACING)
         widths = [_width_of(part) or NARROWEST_VIEW for part in parts]
-        allowances = [_allowance(part, presenting, orient) for part in parts]
+        allowances = [_allowance(part, presenting, orient, narrow) for part in parts]
         room = available - sum(allowances) - spacing * (len(parts) - 1)
         if room / len(parts) < NARROWEST_VIEW:  # too narrow side by side: stack them
             stacked = {key: value for key, value in view.items() if key != "hconcat"}
-            stacked["vconcat"] = [_fill(part, available, presenting, orient) for part in parts]
+            stacked["vconcat"] = [_fill(part, available, presenting, orient, narrow) for part in parts]
             return stacked
         scale = min(1.0, room / sum(widths))
         fitted = [
-            _fit_view(part, width * scale + allowance, presenting, orient)
+            _fit_view(part, width * scale + allowance, presenting, orient, narrow)
             for part, width, allowance in zip(parts, widths, allowances, strict=True)
         ]
         return {**view, "hconcat": fitted}
     if "vconcat" in view:
-        return {**view, "vconcat": [_fit_view(part, available, presenting, orient) for part in view["vconcat"]]}
+        return {**view, "vconcat": [_fit_view(part, available, presenting, orient, narrow) for part in view["vconcat"]]}
     if "concat" in view:
-        return {**view, "concat": [_fit_view(part, available, presenting, orient) for part in view["concat"]]}
+        return {**view, "concat": [_fit_view(part, available, presenting, orient, narrow) for part in view["concat"]]}
     width = _width_of(view)
-    room = available - _allowance(view, presenting, orient)
+    room = available - _allowance(view, presenting, orient, narrow)
     if width is None or width <= room:
         return view
     return _set_width(view, room)
@@ -295,7 +298,7 @@ def fit_spec(spec: dict, *, width: float | None, presenting: bool, description: 
         # On a phone, labels beside the plot (a rule's name, say) need room too.
         room = float(width) - (NARROW_MARGIN if width < NARROW_SCREEN else 0)
         orient = ((spec.get("config") or {}).get("legend") or {}).get("orient", "right")
-        fitted = _fit_view(fitted, room, presenting, orient)
+        fitted = _fit_view(fitted, room, presenting, orient, narrow=width < NARROW_SCREEN)
     if presenting:
         fitted = _text_at_least({key: value for key, value in fitted.items() if key != "datasets"}, PRESENTER_FONT)
         if "datasets" in spec:

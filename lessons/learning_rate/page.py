@@ -161,7 +161,8 @@ shown_columns = (
 st.dataframe(
     shown_table(
         table[shown_columns],
-        {"lr": 6, "lr_times_L": 4, "factor_1_minus_lr_L": 4, "final_loss": 4, "excess_loss": 4},
+        {"lr": 6, "lr_times_L": 4, "factor_1_minus_lr_L": 4, "final_loss": 4, "excess_loss": 4}
+        | dict.fromkeys(p.TABLE_COLUMNS, 6),  # a measured ρ that does not exist is blank (its help says so)
     ),
     hide_index=True,
     column_config={
