@@ -165,10 +165,18 @@ def _has_legend(view: dict, orient: str = "right") -> bool:
     return False
 
 
+def _has_text(view: dict) -> bool:
+    """Whether a view (or a layer in it) draws text marks (a rule's name, say), which can stand beside the plot."""
+    mark = view.get("mark")
+    if (mark.get("type") if isinstance(mark, dict) else mark) == "text":
+        return True
+    return any(_has_text(layer) for layer in view.get("layer", ()))
+
+
 def _allowance(view: dict, presenting: bool, orient: str = "right", narrow: bool = False) -> int:
     axes = AXES_ALLOWANCE_PRESENTER if presenting else AXES_ALLOWANCE
-    if narrow and not presenting:
-        axes = AXES_ALLOWANCE_NARROW  # a phone: the plot takes the width (NARROW_MARGIN is kept beside it anyway)
+    if narrow and not presenting:  # a phone: the plot takes the width, less room for a text mark beside it
+        axes = AXES_ALLOWANCE_NARROW + (NARROW_MARGIN if _has_text(view) else 0)
     legend = (LEGEND_ALLOWANCE_PRESENTER if presenting else LEGEND_ALLOWANCE) if _has_legend(view, orient) else 0
     return axes + legend
 
@@ -184,7 +192,7 @@ def _width_of(view: dict) -> float | None:
 
 
 NARROW_SCREEN = 500  # px of column: a phone
-NARROW_MARGIN = 40  # px more kept free there, for text marks beside the plot
+NARROW_MARGIN = 40  # px more kept free there beside a view with text marks
 SHORTEST_VIEW = 150  # px: the least height a view is shrunk to
 LEGEND_COLUMN = 150  # px a legend column of a top or bottom legend needs
 
@@ -295,8 +303,7 @@ def fit_spec(spec: dict, *, width: float | None, presenting: bool, description: 
     """
     fitted = dict(spec)
     if width is not None:
-        # On a phone, labels beside the plot (a rule's name, say) need room too.
-        room = float(width) - (NARROW_MARGIN if width < NARROW_SCREEN else 0)
+        room = float(width)
         orient = ((spec.get("config") or {}).get("legend") or {}).get("orient", "right")
         fitted = _fit_view(fitted, room, presenting, orient, narrow=width < NARROW_SCREEN)
     if presenting:

@@ -46,7 +46,7 @@ def test_views_too_narrow_side_by_side_are_stacked_each_full_width():
     fitted = kit.fit_spec(_spec(_view(600), _view(300)), width=360, presenting=False, description="d")
     assert "hconcat" not in fitted and len(fitted["vconcat"]) == 2
     for part in fitted["vconcat"]:
-        assert part["width"] == 360 - kit.NARROW_MARGIN - kit.AXES_ALLOWANCE_NARROW  # a phone: less kept for axes
+        assert part["width"] == 360 - kit.AXES_ALLOWANCE_NARROW  # a phone: less kept for axes, no text beside
 
 
 def test_a_view_that_fits_keeps_its_width_and_unknown_width_changes_nothing():
