@@ -570,3 +570,13 @@ def test_page_5s_map_fills_a_phones_width():
     assert map_view["title"].startswith("Paths on the loss surface")
     room = 340 - 70  # the column, less the y axis's allowance on a phone (charts.kit; no text marks beside)
     assert map_view["width"] >= room and loss_view["width"] >= room
+
+
+def test_the_lecture_bar_spells_negative_numbers_with_minus_and_leaves_words_alone():
+    from ui import lecture
+
+    assert lecture.number_minus("surface = Ill-conditioned bowl · start = (-4.5, -.5) · tol 1e-05") == (
+        "surface = Ill-conditioned bowl · start = (−4.5, −.5) · tol 1e−05"
+    )
+    ravine = next(s for s in lecture.running_order() if s.title == "Momentum on a ravine")
+    assert "Ill-conditioned" in lecture.settings_line(ravine)
