@@ -11,7 +11,7 @@ from lessons.learning_rate import predictions as p
 from ui import screen, settings
 from ui.cache import chart_spec
 from ui.exports import scene_exports, scene_link
-from ui.numbers import minus, shown_table
+from ui.numbers import minus, shown_number, shown_table
 from ui.player import player
 from ui.practice import practice_section
 from ui.widgets import bound
@@ -85,7 +85,7 @@ try:
     st.caption(
         f"{count} runs from lr = {lrs[0]:.4g} to {lrs[-1]:.4g}, computed together in one batched sweep on "
         f"{s.resolved.label}. {n_diverged} diverged (vermilion crosses: hover for the step). The axis is clipped at "
-        f"{charts.LOSS_FLOOR:g}, since a run that lands exactly on the minimum has nothing left to lose."
+        f"{shown_number(charts.LOSS_FLOOR)}, since a run that lands exactly on the minimum has nothing left to lose."
         + (
             f" The best line still has MSE {quadratic.min_loss:.4g} (the noise): charts show the loss above it."
             if quadratic.min_loss > charts.ZERO_LOSS
