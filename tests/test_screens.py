@@ -137,7 +137,9 @@ def measured(app):
             page = helpers.new_page(browser)
             page.set_viewport_size({"width": width, "height": height})
             opened[name] = (page, helpers.RunTracker(page), SpecTracker(page))
-            page.goto(url + path + ("?presenter=true" if presenting else ""))
+            page.goto(
+                url + path + ("?presenter=true" if presenting else ""), wait_until="commit", timeout=LOAD_TIMEOUT_MS
+            )
         for name, (page, runs, specs) in opened.items():
             _wait_fitted(page, runs)
             results[size, name] = (page.evaluate(_MEASURE_JS), list(specs.specs.values()))
@@ -214,7 +216,7 @@ def test_the_text_alternative_follows_the_player(app):
     page = helpers.new_page(browser)
     runs = helpers.RunTracker(page)
     try:
-        page.goto(url + "/one-weight?one-weight.steps=20&step=0")
+        page.goto(url + "/one-weight?one-weight.steps=20&step=0", wait_until="commit", timeout=LOAD_TIMEOUT_MS)
         _wait_fitted(page, runs)
         page.locator('[data-act="speed"]').first.select_option("1")
         page.locator('[data-act="play"]').first.click()
