@@ -8,6 +8,7 @@ recomputed while the class watches it play.
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from gd_core.optimizers import OPTIMIZERS
+from ui.numbers import shown_number
 
 # Okabe–Ito: distinguishable with every common form of colour blindness, and on a projector.
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
@@ -122,6 +124,7 @@ PRESENTER_AXIS = "#333333"  # axis lines and ticks on white: 12.6:1
 # legend to its right. Generous on purpose: a chart a little narrower than its column is fine, one wider is cut.
 AXES_ALLOWANCE = 100
 AXES_ALLOWANCE_PRESENTER = 120
+AXES_ALLOWANCE_NARROW = 70  # on a phone: tick labels and the axis title, with less to spare
 LEGEND_ALLOWANCE = 150
 LEGEND_ALLOWANCE_PRESENTER = 190
 CONCAT_SPACING = 20  # Vega-Lite's default spacing between concatenated views
@@ -148,22 +151,33 @@ def presenter_config() -> dict:
     }  # fmt: skip
 
 
-def _has_legend(view: dict) -> bool:
-    """Whether a view (or a layer in it) encodes colour, shape, size or stroke dash without legend: null."""
+def _has_legend(view: dict, orient: str = "right") -> bool:
+    """Whether a view (or a layer in it) encodes colour, shape, size or stroke dash without legend: null, with the
+    legend beside the plot (its own orient, else `orient`: the spec's config.legend.orient, Vega-Lite's "right")."""
     for layer in [view, *view.get("layer", ())]:
         for channel in ("color", "shape", "strokeDash", "size", "fill", "stroke"):
             definition = (layer.get("encoding") or {}).get(channel)
             if not isinstance(definition, dict) or "field" not in definition:
                 continue
             legend = definition.get("legend", {})
-            if legend is not None and legend.get("orient") not in ("top", "bottom", "none"):  # beside: takes width
+            if legend is not None and legend.get("orient", orient) not in ("top", "bottom", "none"):  # beside
                 return True
     return False
 
 
-def _allowance(view: dict, presenting: bool) -> int:
+def _has_text(view: dict) -> bool:
+    """Whether a view (or a layer in it) draws text marks (a rule's name, say), which can stand beside the plot."""
+    mark = view.get("mark")
+    if (mark.get("type") if isinstance(mark, dict) else mark) == "text":
+        return True
+    return any(_has_text(layer) for layer in view.get("layer", ()))
+
+
+def _allowance(view: dict, presenting: bool, orient: str = "right", narrow: bool = False) -> int:
     axes = AXES_ALLOWANCE_PRESENTER if presenting else AXES_ALLOWANCE
-    legend = (LEGEND_ALLOWANCE_PRESENTER if presenting else LEGEND_ALLOWANCE) if _has_legend(view) else 0
+    if narrow and not presenting:  # a phone: the plot takes the width, less room for a text mark beside it
+        axes = AXES_ALLOWANCE_NARROW + (NARROW_MARGIN if _has_text(view) else 0)
+    legend = (LEGEND_ALLOWANCE_PRESENTER if presenting else LEGEND_ALLOWANCE) if _has_legend(view, orient) else 0
     return axes + legend
 
 
@@ -179,7 +193,7 @@ def _width_of(view: dict) -> float | None:
 
 
 NARROW_SCREEN = 500  # px of column: a phone
-NARROW_MARGIN = 40  # px more kept free there, for text marks beside the plot
+NARROW_MARGIN = 40  # px more kept free there beside a view with text marks
 SHORTEST_VIEW = 150  # px: the least height a view is shrunk to
 LEGEND_COLUMN = 150  # px a legend column of a top or bottom legend needs
 
@@ -230,65 +244,67 @@ def _set_width(view: dict, width: float) -> dict:
     return view
 
 
-def _fill(view: dict, available: float, presenting: bool) -> dict:
+def _fill(view: dict, available: float, presenting: bool, orient: str = "right", narrow: bool = False) -> dict:
     """A view stacked under its neighbours: as wide as the column allows (up to STACKED_MAX), not its designed
     side-by-side width."""
     if any(key in view for key in ("hconcat", "vconcat", "concat")) or _width_of(view) is None:
-        return _fit_view(view, available, presenting)
-    return _set_width(view, min(available - _allowance(view, presenting), STACKED_MAX))
+        return _fit_view(view, available, presenting, orient, narrow)
+    return _set_width(view, min(available - _allowance(view, presenting, orient, narrow), STACKED_MAX))
 
 
-def _fit_view(view: dict, available: float, presenting: bool) -> dict:
+def _fit_view(view: dict, available: float, presenting: bool, orient: str = "right", narrow: bool = False) -> dict:
     """A copy of `view` (single, layered or concatenated) whose total width stays within `available` px."""
     if "hconcat" in view:
         parts = view["hconcat"]
         spacing = view.get("spacing", CONCAT_SPACING)
         widths = [_width_of(part) or NARROWEST_VIEW for part in parts]
-        allowances = [_allowance(part, presenting) for part in parts]
+        allowances = [_allowance(part, presenting, orient, narrow) for part in parts]
         room = available - sum(allowances) - spacing * (len(parts) - 1)
         if room / len(parts) < NARROWEST_VIEW:  # too narrow side by side: stack them
             stacked = {key: value for key, value in view.items() if key != "hconcat"}
-            stacked["vconcat"] = [_fill(part, available, presenting) for part in parts]
+            stacked["vconcat"] = [_fill(part, available, presenting, orient, narrow) for part in parts]
             return stacked
         scale = min(1.0, room / sum(widths))
         fitted = [
-            _fit_view(part, width * scale + allowance, presenting)
+            _fit_view(part, width * scale + allowance, presenting, orient, narrow)
             for part, width, allowance in zip(parts, widths, allowances, strict=True)
         ]
         return {**view, "hconcat": fitted}
     if "vconcat" in view:
-        return {**view, "vconcat": [_fit_view(part, available, presenting) for part in view["vconcat"]]}
+        return {**view, "vconcat": [_fit_view(part, available, presenting, orient, narrow) for part in view["vconcat"]]}
     if "concat" in view:
-        return {**view, "concat": [_fit_view(part, available, presenting) for part in view["concat"]]}
+        return {**view, "concat": [_fit_view(part, available, presenting, orient, narrow) for part in view["concat"]]}
     width = _width_of(view)
-    room = available - _allowance(view, presenting)
+    room = available - _allowance(view, presenting, orient, narrow)
     if width is None or width <= room:
         return view
     return _set_width(view, room)
 
 
 def designed_width(spec: dict, *, presenting: bool = False) -> float:
-    """The narrowest container (px) in which fit_spec leaves `spec` as designed: at this width or wider, fitting
+    """The narrowest container (px) from which on fit_spec leaves `spec` as designed: at this width or wider, fitting
     changes nothing, so a browser that reports such a width need not rerun the page (ui.screen). A view whose parts
     could not keep their widths side by side is `inf` (always fitted)."""
+    orient = ((spec.get("config") or {}).get("legend") or {}).get("orient", "right")
 
-    def need(view: dict) -> float:
+    def need(view: dict, narrow: bool) -> float:
         if "hconcat" in view:
             parts = view["hconcat"]
             spacing = view.get("spacing", CONCAT_SPACING) * (len(parts) - 1)
             widths = [_width_of(part) or NARROWEST_VIEW for part in parts]
-            allowances = [_allowance(part, presenting) for part in parts]
-            if any(need(part) > w + a for part, w, a in zip(parts, widths, allowances, strict=True)):
+            allowances = [_allowance(part, presenting, orient, narrow) for part in parts]
+            if any(need(part, narrow) > w + a for part, w, a in zip(parts, widths, allowances, strict=True)):
                 return math.inf
             least = max(sum(widths), NARROWEST_VIEW * len(parts))  # scale 1, and not stacked
             return least + sum(allowances) + spacing
         if "vconcat" in view or "concat" in view:
-            return max((need(part) for part in view.get("vconcat", view.get("concat"))), default=0.0)
+            return max((need(part, narrow) for part in view.get("vconcat", view.get("concat"))), default=0.0)
         width = _width_of(view)
-        return 0.0 if width is None else width + _allowance(view, presenting)
+        return 0.0 if width is None else width + _allowance(view, presenting, orient, narrow)
 
-    room = need(spec)
-    return room if room >= NARROW_SCREEN else min(room + NARROW_MARGIN, NARROW_SCREEN)
+    wide = need(spec, narrow=False)
+    # Below NARROW_SCREEN fitting allows less beside each plot (a phone), so a small chart can fit there as designed.
+    return wide if wide >= NARROW_SCREEN else min(need(spec, narrow=True), NARROW_SCREEN)
 
 
 def _text_at_least(node, size: float):
@@ -314,9 +330,9 @@ def fit_spec(spec: dict, *, width: float | None, presenting: bool, description: 
     """
     fitted = dict(spec)
     if width is not None:
-        # On a phone, labels beside the plot (a rule's name, say) need room too.
-        room = float(width) - (NARROW_MARGIN if width < NARROW_SCREEN else 0)
-        fitted = _fit_view(fitted, room, presenting)
+        room = float(width)
+        orient = ((spec.get("config") or {}).get("legend") or {}).get("orient", "right")
+        fitted = _fit_view(fitted, room, presenting, orient, narrow=width < NARROW_SCREEN)
     if presenting:
         fitted = _text_at_least({key: value for key, value in fitted.items() if key != "datasets"}, PRESENTER_FONT)
         if "datasets" in spec:
@@ -333,9 +349,55 @@ def fit_spec(spec: dict, *, width: float | None, presenting: bool, description: 
 
 def _number(value) -> str:
     """A number for a text alternative: 4 significant digits, a real minus sign, a short exponent (8.1e-5)."""
-    text = format(float(value), ".4g")
-    mantissa, _, exponent = text.partition("e")
-    return mantissa.replace("-", "−") + (f"e{int(exponent)}" if exponent else "")
+    return shown_number(value, digits=4)
+
+
+def live_description(
+    what: str, frame: pd.DataFrame, columns: dict[str, str], *, by: str | None = None, after: str = ""
+) -> dict:
+    """A chart's text alternative at every step, as strict JSON the player (ui.player) reads out as the chart plays:
+    what the chart shows, then per run the numbers at the current step, then `after` (a fixed tail).
+
+    The numbers are formatted here (one formatter, ui.numbers) and only picked in the browser: at step k each run
+    reads its last row with step ≤ k. Long runs keep every thinning_stride-th step (the slider's grid) and the last.
+    describe() is this template read at one step, so the server's label and the player's agree.
+    """
+    frame = finite_rows(frame)
+    if frame.empty or "step" not in frame:
+        return {"what": what, "last": 0, "runs": [], "after": after}
+    last = int(frame["step"].max())
+    stride = thinning_stride(last)
+    if by is None:
+        by = "run" if "run" in frame else ("lr" if "lr" in frame and frame["lr"].nunique() > 1 else None)
+    groups = [(None, frame)] if by is None else list(frame.groupby(by, sort=False))
+    runs = []
+    for name, rows in groups[:6]:
+        rows = rows.sort_values("step", kind="stable")
+        steps = rows["step"].astype(int)
+        rows = rows[(steps % stride == 0) | (steps == steps.max())]
+        cells = [
+            [label, [_number(value) for value in rows[column]]] for column, label in columns.items() if column in rows
+        ]
+        named = None if name is None or len(groups) == 1 else f"{by} {name}"
+        runs.append({"name": named, "steps": [int(k) for k in rows["step"]], "cells": cells})
+    return {"what": what, "last": last, "runs": runs, "after": after}
+
+
+def read_description(template: dict, step: int | None = None) -> str:
+    """The text of a live_description at `step` (the last step when None). ui/player_assets.py's JavaScript does
+    the same in the browser; tests compare the two."""
+    if not template["runs"]:
+        return template["what"] + template["after"]
+    last = template["last"]
+    at = last if step is None else min(max(int(step), 0), last)
+    parts = []
+    for run in template["runs"]:
+        shown = bisect.bisect_right(run["steps"], at) - 1
+        if shown < 0:
+            continue
+        numbers = ", ".join(f"{label} = {values[shown]}" for label, values in run["cells"])
+        parts.append(numbers if run["name"] is None else f"{run['name']}: {numbers}")
+    return f"{template['what']}, step {at} of {last}: " + "; ".join(parts) + template["after"]
 
 
 def describe(
@@ -344,20 +406,4 @@ def describe(
     """A chart's text alternative: what it shows, and its numbers at the step shown (the last step when None) of
     each run. `columns` maps a column of `frame` to the name read out ("loss" → "loss"), `frame` has a "step"
     column and, for several runs, a "run" (or "lr") column."""
-    frame = finite_rows(frame)
-    if frame.empty or "step" not in frame:
-        return what
-    last = int(frame["step"].max())
-    at = last if step is None else min(max(int(step), 0), last)
-    if by is None:
-        by = "run" if "run" in frame else ("lr" if "lr" in frame and frame["lr"].nunique() > 1 else None)
-    groups = [(None, frame)] if by is None else list(frame.groupby(by, sort=False))
-    parts = []
-    for name, rows in groups[:6]:
-        rows = rows[rows["step"] <= at]
-        if rows.empty:
-            continue
-        row = rows.iloc[rows["step"].argmax()]
-        numbers = ", ".join(f"{label} = {_number(row[column])}" for column, label in columns.items() if column in row)
-        parts.append(numbers if name is None or len(groups) == 1 else f"{by} {name}: {numbers}")
-    return f"{what}, step {at} of {last}: " + "; ".join(parts)
+    return read_description(live_description(what, frame, columns, by=by), step)

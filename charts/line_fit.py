@@ -268,8 +268,21 @@ def optimum_marker(optimum: tuple[float, float], min_loss: float) -> alt.Chart:
     )
 
 
-def loss_panel(losses: pd.DataFrame, step: alt.Parameter, domain, colours, min_loss: float, width: int, title: str):
-    """Loss against step (log scale, floored above 0) with the current step marked and the least-squares MSE."""
+FUTURE = "future"  # the description of a layer that draws the whole run ahead of the slider (lecture: hideable)
+
+
+def loss_panel(
+    losses: pd.DataFrame,
+    step: alt.Parameter,
+    domain,
+    colours,
+    min_loss: float,
+    width: int,
+    title: str,
+    future: bool = True,
+):
+    """Loss against step (log scale, floored above 0) with the current step marked and the least-squares MSE; the
+    whole run is drawn when `future`, else only the steps up to the slider (the lecture's "hide the future path")."""
     floor = loss_floor(losses["loss"])
     losses = losses.assign(shown=losses["loss"].clip(lower=floor))
     shown_best = max(min_loss, floor)
@@ -286,9 +299,11 @@ def loss_panel(losses: pd.DataFrame, step: alt.Parameter, domain, colours, min_l
         alt.Tooltip("loss:Q", title="MSE", format=NUMBER),
     ]
     base = alt.Chart(losses).encode(x=x, y=y, color=colour, tooltip=tooltip)
-    curves = base.mark_line(strokeWidth=1.8, clip=True).encode(
+    curves = base.mark_line(strokeWidth=1.8, clip=True, description=FUTURE if future else alt.Undefined).encode(
         opacity=alt.condition(alt.datum.series == MINI_BATCH_LOSS, alt.value(0.4), alt.value(1.0))
     )
+    if not future:
+        curves = curves.transform_filter(alt.datum.step <= step)
     now = base.mark_point(filled=True, size=70, opacity=1).transform_filter(alt.datum.step == step)
     rule = (
         alt.Chart(losses)

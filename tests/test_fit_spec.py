@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import json
 
+import numpy as np
 import pandas as pd
 
 from charts import kit
@@ -44,7 +46,7 @@ def test_views_too_narrow_side_by_side_are_stacked_each_full_width():
     fitted = kit.fit_spec(_spec(_view(600), _view(300)), width=360, presenting=False, description="d")
     assert "hconcat" not in fitted and len(fitted["vconcat"]) == 2
     for part in fitted["vconcat"]:
-        assert part["width"] == 360 - kit.NARROW_MARGIN - kit.AXES_ALLOWANCE
+        assert part["width"] == 360 - kit.AXES_ALLOWANCE_NARROW  # a phone: less kept for axes, no text beside
 
 
 def test_a_view_that_fits_keeps_its_width_and_unknown_width_changes_nothing():
@@ -81,7 +83,7 @@ def test_contrast_of_presenter_text_and_axes_at_least_4_5_to_1():
 def test_describe_reads_the_numbers_at_the_step_shown():
     frame = pd.DataFrame({"step": [0, 1, 2], "a": [5.0, -0.5, -1.003], "loss": [324.0, 2.25, 8.1e-5]})
     text = kit.describe("Loss(A) parabola", frame, {"a": "A", "loss": "loss"}, step=2)
-    assert text == "Loss(A) parabola, step 2 of 2: A = −1.003, loss = 8.1e-5"
+    assert text == "Loss(A) parabola, step 2 of 2: A = −1.003, loss = 8.1e−5"
     assert "step 0 of 2: A = 5, loss = 324" in kit.describe("x", frame, {"a": "A", "loss": "loss"}, step=0)
     runs = pd.concat([frame.assign(run=0), frame.assign(run=1, a=frame["a"] * 2)])
     assert kit.describe("x", runs, {"a": "A"}) == "x, step 2 of 2: run 0: A = −1.003; run 1: A = −2.006"
@@ -133,3 +135,24 @@ def test_every_lesson_chart_is_unchanged_at_its_designed_width():
             need = kit.designed_width(spec)
             assert math.isfinite(need), f"{page}: a chart that is fitted on every screen"
             assert _fitted_views(spec, need) == _as_designed(spec), f"{page}: changed at its designed width {need}"
+
+
+def test_live_description_reads_like_describe_at_every_step_and_stays_small():
+    """The template the player reads in the browser gives describe()'s text at each step of the slider's grid, with
+    the fixed tail; a long run ships only the slider's steps (every thinning_stride-th, and the last)."""
+    steps = np.arange(1001)
+    frame = pd.concat(
+        [pd.DataFrame({"step": steps, "a": -1 - 0.5**steps, "loss": 0.25**steps, "run": name}) for name in (0, 1)]
+    )
+    frame.loc[(frame["run"] == 1) & (frame["step"] > 500), "a"] = np.inf  # run 1 diverged at step 501: dropped
+    template = kit.live_description("x", frame, {"a": "A", "loss": "loss"}, after="; the end")
+    stride = kit.thinning_stride(1000)
+    assert template["runs"][0]["steps"] == list(range(0, 1001, stride)) + ([1000] if 1000 % stride else [])
+    assert json.loads(json.dumps(template)) == template  # strict JSON for the player
+    for k in (0, stride, 10 * stride, 1000):
+        shown = kit.read_description(template, k)
+        assert shown.endswith("; the end")
+        assert shown.startswith(f"x, step {k} of 1000: run 0: A = {kit._number(-1 - 0.5**k)}")
+    assert "run 1: A = −1" in kit.read_description(template, 1000)  # its last finite row, step 500
+    first = kit.describe("x", frame, {"a": "A", "loss": "loss"}, step=0)
+    assert "step 0 of 1000: run 0: A = −2, loss = 1; run 1: A = −2, loss = 1" in first

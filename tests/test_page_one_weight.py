@@ -82,9 +82,14 @@ def test_default_status_says_converges_with_factor_one_tenth(default):
 
 
 def test_hand_derivative_equals_autograd_at_the_start(default):
+    import pyarrow as pa
+
     shown = default.table[0].value
-    assert shown.iloc[0]["by hand, 18(A + 1)"] == "-54" and shown.iloc[0]["by torch autograd"] == "-54"
+    assert shown.iloc[0]["by hand, 18(A + 1)"] == -54 and shown.iloc[0]["by torch autograd"] == -54
     assert float(shown.iloc[0]["difference"]) == 0
+    # shown to the last digit (%.17g) with the minus sign: the Styler's display values
+    cells = pa.ipc.open_stream(default.table[0].proto.arrow_data.styler.display_values).read_pandas()
+    assert cells.iloc[0]["by hand, 18(A + 1)"] == "−54" and cells.iloc[0]["by torch autograd"] == "−54"
 
 
 def test_picked_step_is_written_out_from_its_table_row():

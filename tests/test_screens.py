@@ -116,31 +116,40 @@ def _wait_fitted(page, runs) -> None:
 
 
 @pytest.fixture(scope="module")
-def measured():
-    """{(size, page): (what _MEASURE_JS read, the specs sent)} for every size and page."""
-    results = {}
+def app():
+    """(server url, browser) for the module."""
     with helpers.streamlit_server(ARTIFACTS / "server.log") as url, sync_api.sync_playwright() as playwright:
         browser = helpers.launch_browser(playwright)
         try:
-            for size, (width, height, presenting) in SIZES.items():
-                opened = {}
-                for name, path in PAGES.items():
-                    page = helpers.new_page(browser)
-                    page.set_viewport_size({"width": width, "height": height})
-                    opened[name] = (page, helpers.RunTracker(page), SpecTracker(page))
-                    page.goto(url + path + ("?presenter=true" if presenting else ""))
-                for name, (page, runs, specs) in opened.items():
-                    _wait_fitted(page, runs)
-                    results[size, name] = (page.evaluate(_MEASURE_JS), list(specs.specs.values()))
-                    if name == "one-weight" and size == "390x844":  # the first Tab stop, and where Enter on it goes
-                        page.keyboard.press("Tab")
-                        first = page.evaluate("() => document.activeElement.textContent")
-                        page.keyboard.press("Enter")
-                        results["skip"] = (first, page.evaluate("() => document.activeElement.dataset.testid"))
-                    helpers.full_page_screenshot(page, ARTIFACTS / f"{name}-{width}.png")
-                    page.context.close()
+            yield url, browser
         finally:
             browser.close()
+
+
+@pytest.fixture(scope="module")
+def measured(app):
+    """{(size, page): (what _MEASURE_JS read, the specs sent)} for every size and page."""
+    results = {}
+    url, browser = app
+    for size, (width, height, presenting) in SIZES.items():
+        opened = {}
+        for name, path in PAGES.items():
+            page = helpers.new_page(browser)
+            page.set_viewport_size({"width": width, "height": height})
+            opened[name] = (page, helpers.RunTracker(page), SpecTracker(page))
+            page.goto(
+                url + path + ("?presenter=true" if presenting else ""), wait_until="commit", timeout=LOAD_TIMEOUT_MS
+            )
+        for name, (page, runs, specs) in opened.items():
+            _wait_fitted(page, runs)
+            results[size, name] = (page.evaluate(_MEASURE_JS), list(specs.specs.values()))
+            if name == "one-weight" and size == "390x844":  # the first Tab stop, and where Enter on it goes
+                page.keyboard.press("Tab")
+                first = page.evaluate("() => document.activeElement.textContent")
+                page.keyboard.press("Enter")
+                results["skip"] = (first, page.evaluate("() => document.activeElement.dataset.testid"))
+            helpers.full_page_screenshot(page, ARTIFACTS / f"{name}-{width}.png")
+            page.context.close()
     return results
 
 
@@ -190,3 +199,41 @@ def test_presenter_chart_text_is_large(measured, size, name):
     for chart in layout["charts"]:
         if chart["fonts"]:  # an SVG chart: its text as drawn
             assert min(chart["fonts"]) >= PRESENTER_MIN_FONT, f"drawn text of {min(chart['fonts'])} px"
+
+
+_SHOWN_JS = """() => {
+  const input = [...document.querySelectorAll('.vega-bind')].find(
+    (b) => (b.querySelector('.vega-bind-name')?.textContent || '').trim() === 'step')?.querySelector('input');
+  const embed = input && input.closest('.vega-embed');
+  return input ? [Number(input.value), embed.getAttribute('aria-label') || ''] : null;
+}"""
+
+
+def test_the_text_alternative_follows_the_player(app):
+    """Play page 1 at 1 step/s: at steps 1, 2, 3 the chart's aria-label reads A_k and the loss of that step, from
+    the closed form A_k = −1 + (1 − 18·lr)^k (A₀ + 1), loss = 9 (A_k + 1)² (lr 0.05, A₀ = −4)."""
+    url, browser = app
+    page = helpers.new_page(browser)
+    runs = helpers.RunTracker(page)
+    try:
+        page.goto(url + "/one-weight?one-weight.steps=20&step=0", wait_until="commit", timeout=LOAD_TIMEOUT_MS)
+        _wait_fitted(page, runs)
+        page.locator('[data-act="speed"]').first.select_option("1")
+        page.locator('[data-act="play"]').first.click()
+        seen = {}
+        for _ in range(100):
+            step, label = page.evaluate(_SHOWN_JS)
+            seen.setdefault(step, label)
+            if step >= 3:
+                break
+            page.wait_for_timeout(100)
+        page.locator('[data-act="play"]').first.click()  # pause
+    finally:
+        page.context.close()
+    assert {1, 2, 3} <= set(seen), f"the player showed steps {sorted(seen)}"
+    for k in (1, 2, 3):
+        a = -1 + (1 - 18 * 0.05) ** k * (-4 + 1)
+        numbers = f"A = {a:.4g}, loss = {9 * (a + 1) ** 2:.2g}".replace("-", "−").replace("e−05", "e−5")
+        assert f"step {k} of 20: {numbers}" in seen[k], seen[k]
+        assert seen[k].startswith("Loss(A) curve") and seen[k].endswith("at the end, step 20 of 20: A = −1, loss = 0")
+    assert "step 3 of 20: A = −1.003, loss = 8.1e−5" in seen[3]

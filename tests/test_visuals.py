@@ -315,6 +315,30 @@ def test_hiding_the_future_path_removes_the_future_layers_and_carries_to_the_nex
     assert count(full) - count(spec) == 2
 
 
+@pytest.mark.parametrize("title", ["A line fits itself", "Minibatch noise"])
+def test_hiding_the_future_path_on_the_line_pages_draws_the_loss_only_up_to_the_slider(title):
+    """Pages 2 and 3: the loss panel draws the whole run ("future") unless the lecture hides it; hidden, every
+    loss curve is filtered to the steps up to the slider (and nothing else changes)."""
+    from pagetools import charts
+
+    index = lecture_index(title)
+    ((shown, _),) = charts(open_scene(index))[:1]
+    ((hidden, _),) = charts(open_scene(index, {"lecture.hide_future": "true"}))[:1]
+    assert future_layers(shown) == 1 and future_layers(hidden) == 0
+
+    def loss_lines(spec):
+        return [
+            d for d in walk(spec)
+            if isinstance(d.get("mark"), dict) and d["mark"].get("type") == "line"
+            and (d.get("encoding") or {}).get("x", {}).get("field") == "step"
+        ]  # fmt: skip
+
+    up_to_slider = [d for d in loss_lines(hidden) if {"filter": "(datum.step <= step)"} in d.get("transform", [])]
+    assert loss_lines(hidden) and len(up_to_slider) == len(loss_lines(hidden))
+    count = lambda s: sum(1 for d in walk(s) if "mark" in d)  # noqa: E731
+    assert count(shown) == count(hidden)
+
+
 def test_a_scene_link_without_its_place_draws_no_bar():
     from pagetools import ROOT, TIMEOUT
     from streamlit.testing.v1 import AppTest
@@ -469,3 +493,90 @@ def test_the_tangent_stops_above_the_step_arrow_and_its_label():
             assert (lowest - base) * px >= scalar.TANGENT_CLEARANCE_PX - 1e-6, (lr, row["step"])
             slope = (row["loss_hi"] - row["loss_lo"]) / (row["a_hi"] - row["a_lo"])
             assert slope == pytest.approx(row["slope"], rel=1e-9, abs=1e-12)  # still the tangent's slope
+
+
+# --- minus signs: the one formatter (ui.numbers.shown_number) wherever a number is shown ---------------------------
+
+
+def test_shown_number_uses_the_minus_sign_and_a_short_exponent():
+    from ui.numbers import shown_number
+
+    assert shown_number(-1.003) == "−1.003"
+    assert shown_number(8.1e-5, 4) == "8.1e−5" and shown_number(-2.5e12) == "−2.5e12"
+    assert shown_number(-0.123456789, 8) == "−0.12345679" and shown_number(0) == "0"
+    assert float(shown_number(-3.75e-7).replace("−", "-")) == -3.75e-7  # the same number, only spelled for people
+
+
+def _display_values(element):
+    """The cells a st.dataframe / st.table of a Styler shows (its display values), as a DataFrame of strings."""
+    import pyarrow as pa
+
+    return pa.ipc.open_stream(element.proto.arrow_data.styler.display_values).read_pandas()
+
+
+def test_tables_show_negative_numbers_with_the_minus_sign_and_the_csv_keeps_ascii():
+    from pagetools import run_page
+
+    from lessons.one_weight import controls
+    from ui.numbers import shown_number
+
+    at = run_page("lessons/one_weight/page.py")  # the tutorial's run from A₀ = −4: A, f′, the step all negative
+    table = at.dataframe[0].value
+    shown = _display_values(at.dataframe[0])
+    assert (table["A"] < 0).all()
+    for column in ("A", "f'(A)", "new A"):
+        assert list(shown[column]) == [shown_number(v, 8) for v in table[column]]
+        assert all("-" not in cell for cell in shown[column])
+        assert all(cell.startswith("−") for cell, v in zip(shown[column], table[column], strict=True) if v < 0)
+    details = _display_values(at.table[0])  # f′ by hand against autograd, to the last digit
+    assert any(cell.startswith("−") for cell in details.to_numpy().ravel()) and "-" not in "".join(
+        details.to_numpy().ravel()
+    )
+    csv = controls.csv_text(table, 0.05, -4.0, "A")
+    # The CSV is data: ASCII minus signs, as Python and spreadsheets read it.
+    assert "\n0,0.05,-4,-4,-54," in csv.replace("\r\n", "\n") and "−" not in csv
+
+
+def test_the_line_and_optimizer_tables_show_the_minus_sign():
+    import pandas as pd
+    from pagetools import run_page
+
+    from ui.numbers import shown_number, shown_table
+
+    line = run_page("lessons/fitting_a_line/page.py")
+    results, shown = line.dataframe[0].value, _display_values(line.dataframe[0])
+    for column in ("slope w", "bias b", "MSE"):
+        assert list(shown[column]) == [shown_number(v, 6) for v in results[column]]
+    assert shown_table(pd.DataFrame({"w": [-0.5, 2.0]}), {"w": 6}).format_index(str).to_html().count("−0.5") == 1
+    race = run_page("lessons/optimizers/page.py")
+    table = race.dataframe[0].value
+    assert all("-" not in cell for cell in table["final (x, y)"])
+
+
+# --- phones: page 5's map fills the column --------------------------------------------------------------------------
+
+
+def test_page_5s_map_fills_a_phones_width():
+    """At a 340 px column (a 390 px phone) the map and the loss chart stack, each nearly the column's width: their
+    legends sit under the plots (the spec's config says so), so no room is kept for a legend beside them."""
+    from pagetools import ROOT, TIMEOUT, charts
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "lessons/optimizers/page.py"), default_timeout=TIMEOUT)
+    at.session_state["screen.width"] = 340
+    ((spec, _),) = charts(at.run())[:1]
+    assert "hconcat" not in spec and len(spec["vconcat"]) == 2
+    map_view, loss_view = spec["vconcat"]
+    assert map_view["title"].startswith("Paths on the loss surface")
+    room = 340 - 70  # the column, less the y axis's allowance on a phone (charts.kit; no text marks beside)
+    assert map_view["width"] >= room and loss_view["width"] >= room
+
+
+def test_the_lecture_bar_spells_negative_numbers_with_minus_and_leaves_words_alone():
+    from ui import lecture
+
+    assert lecture.number_minus("surface = Ill-conditioned bowl · start = (-4.5, -.5) · tol 1e-05") == (
+        "surface = Ill-conditioned bowl · start = (−4.5, −.5) · tol 1e−05"
+    )
+    ravine = next(s for s in lecture.running_order() if s.title == "Momentum on a ravine")
+    assert "Ill-conditioned" in lecture.settings_line(ravine)

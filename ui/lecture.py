@@ -7,6 +7,8 @@ hides the grey "future" path (the whole run drawn faintly ahead of the slider) s
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 import gd_core as gd
@@ -66,7 +68,16 @@ def settings_line(scene: Scene) -> str:
         shown = spell(value) if spell else (f"{value:g}" if isinstance(value, float) else str(value))
         shown = ", ".join(shown) if isinstance(shown, list) else shown
         parts.append(f"{setting_name(scene, name)} = {shown}")
-    return " · ".join(parts).replace("-", "−")
+    return number_minus(" · ".join(parts))
+
+
+# A hyphen that is a number's sign (not after a letter, or an exponent's): "−4", "1e−5", but "Ill-conditioned".
+_SIGN = re.compile(r"(?<![A-Za-z])-(?=\.?\d)|(?<=\de)-(?=\d)")
+
+
+def number_minus(text: str) -> str:
+    """Typographic minus signs for the numbers in a line of text, leaving hyphenated words alone."""
+    return _SIGN.sub("−", text)
 
 
 def setting_name(scene: Scene, name: str) -> str:

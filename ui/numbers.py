@@ -41,3 +41,24 @@ def tex_number(value: float, *, bracket: bool = False) -> str:
 def minus(text: str) -> str:
     """Typographic minus signs (−) for hyphen-minus in a number shown to people."""
     return text.replace("-", "−")
+
+
+def shown_number(value: float, digits: int = 6) -> str:
+    """A number as the room reads it: `digits` significant digits (%g), a short exponent (8.1e−5, not 8.1e-05) and
+    typographic minus signs. The one formatter of numbers shown in text, tables and chart labels; data files (CSV)
+    keep Python's ASCII spelling."""
+    mantissa, _, exponent = format(float(value), f".{digits}g").partition("e")
+    return minus(mantissa + (f"e{int(exponent)}" if exponent else ""))
+
+
+def shown_table(frame, digits: dict[str, int]):
+    """A table for st.dataframe / st.table whose `digits` columns read as shown_number(value, digits), with "−".
+
+    A pandas Styler, not string columns: the cells stay numbers, so the table still sorts by value (Streamlit shows
+    a Styler's display values). Missing values stay empty; other columns are left as they are.
+    """
+
+    def cell(places: int):
+        return lambda value: "" if value is None or value != value else shown_number(value, places)
+
+    return frame.style.format({column: cell(places) for column, places in digits.items() if column in frame})

@@ -28,9 +28,12 @@ class Follow:
     rows: tuple[tuple[str, ...], ...] = ()
 
 
-def player(key: str, name: str = "step", follow: Follow | None = None) -> None:
-    """Play / pause / step buttons (and ← → keys) for every chart scrubber on the page called `name`."""
+def player(key: str, name: str = "step", follow: Follow | None = None, describe: dict | None = None) -> None:
+    """Play / pause / step buttons (and ← → keys) for every chart scrubber on the page called `name`; `describe`
+    (charts.kit.live_description) keeps the chart's text alternative at the step shown as it plays."""
     data = {"name": name, "presenting": bool(st.session_state.get("presenter", False))}
+    if describe is not None:
+        data["describe"] = describe
     if follow is not None:
         data |= {"lines": list(follow.lines), "table": {"columns": list(follow.columns), "rows": follow.rows}}
     _player(key=key, data=data)

@@ -91,7 +91,35 @@ export default function(component) {
   const lines = (data && data.lines) || null;
   const table = (data && data.table) || null;
   const cell = (tag, text) => { const el = document.createElement(tag); el.textContent = text; return el; };
+  // The chart's text alternative follows the step too: charts.kit.live_description's template (numbers already
+  // formatted on the server), read at step k as charts.kit.read_description reads it, set as the aria-label of
+  // the chart whose label begins with the template's "what" (Vega sets it once, from the spec's description).
+  const described = (data && data.describe) || null;
+  const readOut = (template, k) => {
+    if (!template.runs.length) return template.what + template.after;
+    const at = Math.min(Math.max(Math.floor(k), 0), template.last);
+    const parts = [];
+    for (const run of template.runs) {
+      let low = 0, high = run.steps.length;  // the last row with step <= at (bisect_right - 1)
+      while (low < high) { const mid = (low + high) >> 1; if (run.steps[mid] <= at) low = mid + 1; else high = mid; }
+      if (low === 0) continue;
+      const numbers = run.cells.map(([label, values]) => `${label} = ${values[low - 1]}`).join(", ");
+      parts.push(run.name === null ? numbers : `${run.name}: ${numbers}`);
+    }
+    return `${template.what}, step ${at} of ${template.last}: ` + parts.join("; ") + template.after;
+  };
+  const label = (value) => {
+    if (!described) return;
+    const text = readOut(described, Number(value) || 0);
+    for (const input of inputs()) {
+      const embed = input.closest(".vega-embed");
+      if (embed && (embed.getAttribute("aria-label") || "").startsWith(described.what)) {
+        embed.setAttribute("aria-label", text);
+      }
+    }
+  };
   const render = (value) => {
+    label(value);
     if (!followBox || (!lines && !table)) return;
     const k = Math.max(0, Math.floor(Number(value) || 0));
     followBox.replaceChildren();

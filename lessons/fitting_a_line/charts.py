@@ -20,8 +20,10 @@ def fit_chart(
     min_loss: float,
     x_name: str = "x",
     y_name: str = "y",
+    future: bool = True,
 ) -> alt.VConcatChart:
-    """Page 2: the data with the line at the current step, the path on the MSE surface, and the loss per step."""
+    """Page 2: the data with the line at the current step, the path on the MSE surface, and the loss per step (the
+    whole run's loss unless `future` is off)."""
     frame = finite_rows(trajectory[["step", "w", "b", "loss"]])
     last = int(frame["step"].max())
     stride = thinning_stride(last)
@@ -55,6 +57,13 @@ def fit_chart(
         lf.optimum_marker(optimum, min_loss),
     )
     losses = lf.loss_panel(
-        shown_steps.assign(series=DESCENT), step, [DESCENT], [VERMILION], min_loss, 2 * lf.WIDTH + 85, "Loss per step"
+        shown_steps.assign(series=DESCENT),
+        step,
+        [DESCENT],
+        [VERMILION],
+        min_loss,
+        2 * lf.WIDTH + 85,
+        "Loss per step",
+        future=future,
     )
     return lf.compose(lf.row(scatter, landscape), losses, step=step)

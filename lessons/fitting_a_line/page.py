@@ -4,15 +4,16 @@ import pandas as pd
 import streamlit as st
 
 from charts import line_fit as lf
-from charts.kit import describe
+from charts.kit import live_description, read_description
 from export.scene import RunSpec, SceneSpec
 from lessons import lesson
 from lessons.fitting_a_line import charts
 from ui import data_controls as dc
+from ui import lecture, screen, settings
 from ui import schedule as sc
-from ui import screen, settings
 from ui.cache import chart_spec
 from ui.exports import scene_exports, scene_link
+from ui.numbers import shown_number, shown_table
 from ui.player import player
 from ui.practice import practice_section
 from ui.widgets import remembered
@@ -69,13 +70,13 @@ best = dc.least_squares(data)
 (w_star, b_star), min_loss = best.optimum, best.min_loss
 surface = dc.surface(data, lf.surface_ranges(frame, best.optimum), 50, s.device)
 names = data.dataset.x_name, data.dataset.y_name
-player(LESSON.control("player"))
-chart = chart_spec(charts.fit_chart, data.frame, frame, surface, best.optimum, min_loss, *names)
-screen.chart(
-    chart,
-    describe("The line over the data beside (w, b) on the MSE surface and the loss against step", frame,
-             {"w": "w", "b": "b", "loss": "MSE"}),
-)  # fmt: skip
+described = live_description("The line over the data beside (w, b) on the MSE surface and the loss against step",
+                             frame, {"w": "w", "b": "b", "loss": "MSE"})  # fmt: skip
+player(LESSON.control("player"), describe=described)
+chart = chart_spec(
+    charts.fit_chart, data.frame, frame, surface, best.optimum, min_loss, *names, future=not lecture.hide_future()
+)
+screen.chart(chart, read_description(described))
 sc.schedule_panel(schedule, frame, steps)
 st.caption(
     f"Drag **step** under the chart to replay the descent ({data.label}). Dashed black: the least-squares line, "
@@ -111,8 +112,7 @@ if data.scale is not None:
     ):
         slope, bias = data.scale.to_original(w, b)
         results.loc[len(results)] = [label, slope, bias, data.scale.loss_to_original(loss)]
-number = st.column_config.NumberColumn(format="%.6f")
-st.dataframe(results, hide_index=True, column_config={"slope w": number, "bias b": number, "MSE": number})
+st.dataframe(shown_table(results, {"slope w": 6, "bias b": 6, "MSE": 6}), hide_index=True)
 st.download_button(
     "Download every step (CSV)",
     lambda: dc.trajectory_csv(frame),  # written only when clicked (ui.exports)
@@ -124,6 +124,6 @@ st.download_button(
 st.caption(f"Computed on **{s.resolved.label}**.")
 
 spec = SceneSpec("fitting-a-line", data.source, (RunSpec(lr=lr),), (w0, b0), steps, scene_link())
-settings = [data.label, f"lr = {lr:g}", f"start (w₀, b₀) = ({w0:g}, {b0:g})", f"{steps} steps"]
+settings = [data.label, f"lr = {lr:g}", f"start (w₀, b₀) = ({shown_number(w0)}, {shown_number(b0)})", f"{steps} steps"]
 scene_exports(spec, [chart], formulas=LINE_FORMULAS, settings=settings)
 practice_section("fitting-a-line")

@@ -12,6 +12,9 @@ from charts.kit import GREEN, LOSS_FLOOR, ORANGE, PALETTE, VERMILION, YELLOW, fi
 from gd_core.stability import excess_loss
 from ui.numbers import lr_label, minus
 
+# Powers of ten as 1e−7: d3 writes "-" in an exponent, replace() makes it a minus sign.
+E_LABEL = "replace(format(datum.value, '.0e'), '-', '−')"
+
 ZERO_LOSS = 1e-12  # a minimum loss this small is 0 up to rounding: the axes then say "loss"
 DIVERGED_COLOUR = VERMILION
 RUN_COLOURS = [c for c in PALETTE if c not in (DIVERGED_COLOUR, YELLOW)]  # vermilion means diverged; yellow is faint
@@ -135,7 +138,7 @@ def sweep_chart(
                 "shown_loss:Q",
                 scale=y_scale,
                 title=f"{loss_name(min_loss)} after {steps} steps (log scale)",
-                axis=alt.Axis(format=".0e"),
+                axis=alt.Axis(labelExpr=E_LABEL),
             ),
             color=colour,
             shape=shape,
@@ -254,7 +257,7 @@ def trajectory_chart(
         title=f"{loss_name(min_loss)} (log scale)",
         # A fixed domain: the axis holds still while scrubbing, and empty filtered layers have no extent.
         scale=alt.Scale(type="log", domain=_log_domain(data["shown_loss"], headroom=0.03), nice=False),
-        axis=alt.Axis(format=".0e"),
+        axis=alt.Axis(labelExpr=E_LABEL),
     )
     if exploding:
         window_scale = alt.Scale(type="symlog", constant=start_distance, domain=list(window), nice=False)

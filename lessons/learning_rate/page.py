@@ -3,7 +3,7 @@
 import streamlit as st
 
 import gd_core as gd
-from charts.kit import describe, thin, thinning_stride
+from charts.kit import live_description, read_description, thin, thinning_stride
 from export.scene import RunSpec, SceneSpec, SeedLoss, SyntheticLine
 from lessons.learning_rate import charts
 from lessons.learning_rate import controls as c
@@ -11,7 +11,7 @@ from lessons.learning_rate import predictions as p
 from ui import screen, settings
 from ui.cache import chart_spec
 from ui.exports import scene_exports, scene_link
-from ui.numbers import minus
+from ui.numbers import minus, shown_number, shown_table
 from ui.player import player
 from ui.practice import practice_section
 from ui.text import plain
@@ -86,7 +86,7 @@ try:
     st.caption(
         f"{count} runs from lr = {lrs[0]:.4g} to {lrs[-1]:.4g}, computed together in one batched sweep on "
         f"{s.resolved.label}. {n_diverged} diverged (vermilion crosses: hover for the step). The axis is clipped at "
-        f"{charts.LOSS_FLOOR:g}, since a run that lands exactly on the minimum has nothing left to lose."
+        f"{shown_number(charts.LOSS_FLOOR)}, since a run that lands exactly on the minimum has nothing left to lose."
         + (
             f" The best line still has MSE {quadratic.min_loss:.4g} (the noise): charts show the loss above it."
             if quadratic.min_loss > charts.ZERO_LOSS
@@ -146,28 +146,34 @@ chart = chart_spec(
     steps=steps,
     stride=stride,
 )
-player(key("player"))
-screen.chart(chart, describe(f"{param} and the loss against step for each chosen learning rate", frame,
-                             {param: param, "loss": "loss"}))  # fmt: skip
+described = live_description(f"{param} and the loss against step for each chosen learning rate", frame,
+                             {param: param, "loss": "loss"})  # fmt: skip
+player(key("player"), describe=described)
+screen.chart(chart, read_description(described))
 st.caption(
     "Drag the **step** slider under the chart to replay the runs (no recomputation). The dashed line marks the "
     f"minimum {param}* = {minus(f'{quadratic.optimum[index]:.4g}')}; when a run diverges, the panel shows the "
     f"distance {param} − {param}* on a symmetric log scale (linear near {param}*), so the run stays on screen as it "
     "explodes, and is cut at the edge only past 1,000 times its first distance."
 )
+shown_columns = (
+    ["lr", "lr_times_L", "factor_1_minus_lr_L", "regime", "outcome", "final_loss"]
+    + (["excess_loss"] if quadratic.min_loss > charts.ZERO_LOSS else [])
+    + p.TABLE_COLUMNS
+)
 st.dataframe(
-    table[
-        ["lr", "lr_times_L", "factor_1_minus_lr_L", "regime", "outcome", "final_loss"]
-        + (["excess_loss"] if quadratic.min_loss > charts.ZERO_LOSS else [])
-        + p.TABLE_COLUMNS
-    ],
+    shown_table(
+        table[shown_columns],
+        {"lr": 6, "lr_times_L": 4, "factor_1_minus_lr_L": 4, "final_loss": 4, "excess_loss": 4}
+        | dict.fromkeys(p.TABLE_COLUMNS, 6),  # a measured ρ that does not exist is blank (its help says so)
+    ),
     hide_index=True,
     column_config={
-        "lr": st.column_config.NumberColumn("lr", format="%.6g"),
-        "lr_times_L": st.column_config.NumberColumn("lr·L", format="%.4g"),
-        "factor_1_minus_lr_L": st.column_config.NumberColumn("1 − lr·L", format="%.4g"),
-        "final_loss": st.column_config.NumberColumn("last loss", format="%.4g"),
-        "excess_loss": st.column_config.NumberColumn("last loss − minimum", format="%.3e"),
+        "lr": st.column_config.NumberColumn("lr"),
+        "lr_times_L": st.column_config.NumberColumn("lr·L"),
+        "factor_1_minus_lr_L": st.column_config.NumberColumn("1 − lr·L"),
+        "final_loss": st.column_config.NumberColumn("last loss"),
+        "excess_loss": st.column_config.NumberColumn("last loss − minimum"),
         **p.COLUMN_CONFIG,
     },
 )

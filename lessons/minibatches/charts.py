@@ -109,6 +109,7 @@ def minibatch_chart(
     x_name: str = "x",
     y_name: str = "y",
     listed_rows: int | None = None,
+    future: bool = True,
 ) -> alt.VConcatChart:
     """Page 3: both paths on the surface, the loss of both, the current batch in the data, the two gradient steps."""
     full = finite_rows(full[["step", "w", "b", "loss"]]).assign(series=FULL, run=0)
@@ -189,6 +190,7 @@ def minibatch_chart(
         min_loss,
         lf.WIDTH,
         "Loss on all the data per step",
+        future=future,
     ).properties(height=lf.HEIGHT)
     bottom = lf.row(loss_panel, _arrow_panel(step_arrows(mini_shown, lr), step))
     return lf.compose(lf.row(landscape, scatter), bottom, step=step)

@@ -15,6 +15,7 @@ import gd_core as gd
 from charts.kit import BLUE, GREY, VERMILION, finite_rows
 from ui import screen
 from ui.cache import cached, chart_spec
+from ui.numbers import shown_number
 from ui.text import plain
 
 STEPS = 500  # updates per run, the same for every B: enough to settle at the page's default rate
@@ -79,10 +80,10 @@ def noise_floor_section(data, lr: float, seed: int, device: str) -> None:
         "Noise floor against batch size, measured (dots) and predicted (dashed), beside the points read per step",
     )
     small = sweep.floor
+    slope, first, last = (shown_number(v, 3) for v in (sweep.slope, *small["predicted_slope"].iloc[[0, -1]]))
     st.caption(
         f"At lr = {lr:g}, {STEPS} steps per batch size (one batched sweep): the plateau is the mean excess loss over "
-        f"each run's last half. Measured slope of log plateau against log B: **{sweep.slope:.3g}**; predicted "
-        f"−n/(n − B), from {small['predicted_slope'].iloc[0]:.3g} at B = {int(small['batch_size'].iloc[0])} to "
-        f"{small['predicted_slope'].iloc[-1]:.3g} at B = {int(small['batch_size'].iloc[-1])}. Each step reads B of "
-        f"the {sweep.n:,} points: halving the noise costs twice the points per step."
+        f"each run's last half. Measured slope of log plateau against log B: **{slope}**; predicted −n/(n − B), "
+        f"from {first} at B = {int(small['batch_size'].iloc[0])} to {last} at B = {int(small['batch_size'].iloc[-1])}. "
+        f"Each step reads B of the {sweep.n:,} points: halving the noise costs twice the points per step."
     )

@@ -7,15 +7,15 @@ import streamlit as st
 
 import gd_core as gd
 from charts import line_fit as lf
-from charts.kit import describe
+from charts.kit import live_description, read_description
 from export.scene import RunSpec, SceneSpec
 from gd_core.budget import affordable_steps, check_descent
 from lessons import lesson
 from lessons.minibatches import charts
 from lessons.minibatches.noise_floor import noise_floor_section
 from ui import data_controls as dc
+from ui import lecture, screen, settings
 from ui import schedule as sc
-from ui import screen, settings
 from ui.cache import chart_spec
 from ui.exports import scene_exports, scene_link
 from ui.player import player
@@ -88,13 +88,12 @@ names = data.dataset.x_name, data.dataset.y_name
 chart = chart_spec(
     charts.minibatch_chart,
     data.frame, full, mini, membership, surface, best.optimum, best.min_loss, lr, *names, listed_rows=listed,
+    future=not lecture.hide_future(),
 )  # fmt: skip
-player(LESSON.control("player"))
-screen.chart(
-    chart,
-    describe("Minibatch descent: the line, (w, b) on the MSE surface, the loss and the step taken", mini,
-             {"w": "w", "b": "b", "loss": "MSE"}),
-)  # fmt: skip
+described = live_description("Minibatch descent: the line, (w, b) on the MSE surface, the loss and the step taken",
+                             mini, {"w": "w", "b": "b", "loss": "MSE"})  # fmt: skip
+player(LESSON.control("player"), describe=described)
+screen.chart(chart, read_description(described))
 sc.schedule_panel(schedule, mini, steps)
 st.caption(
     f"Drag **step** under the chart ({data.label}). Blue: full-batch descent; vermilion: minibatch descent with "

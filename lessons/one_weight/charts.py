@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from charts.kit import EXACT, GREY, PALETTE, finite_rows, loss_floor, step_slider, thin, thinning_stride, with_params
-from ui.numbers import minus
+from ui.numbers import minus, shown_number
 
 CURVE_WIDTH, CURVE_HEIGHT = 440, 330
 SIDE_WIDTH, SIDE_HEIGHT = 330, 135
@@ -29,8 +29,9 @@ DOMAINS = "curve_view"  # the parameter holding the curve view's [x_lo, x_hi, y_
 LARGEST = 1e300  # view bounds are clipped to ±this, so the spec stays finite near float64's limit
 COLOURS = {"curve": PALETTE[0], "current": PALETTE[1], "tangent": PALETTE[2], "step": PALETTE[4], "earlier": GREY}
 # Axis labels: plain numbers (1,800, 0.05) in the middle range, exponent form (2e+11, 1e-32) outside it.
-LABELS = (
-    "format(datum.value, abs(datum.value) >= 1e5 || (abs(datum.value) < 1e-3 && datum.value != 0) ? '.2~e' : ',.6~r')"
+LABELS = (  # d3 writes "−" for a negative number, "-" in an exponent: replace() makes that a minus sign too
+    "replace(format(datum.value, abs(datum.value) >= 1e5 || (abs(datum.value) < 1e-3 && datum.value != 0)"
+    " ? '.2~e' : ',.6~r'), '-', '−')"
 )
 Y_AXIS = alt.Axis(labelExpr=LABELS, minExtent=58, maxExtent=58)  # fixed width: no jumping as the domain follows
 
@@ -367,7 +368,7 @@ def one_weight_chart(
     if len(positive) and (losses >= 0).all() and losses.max() > 100 * positive.min():  # log scale, zeros at a floor
         floor = loss_floor(losses)
         points = points.assign(loss_shown=np.maximum(losses, floor))
-        title += f" (log scale; 0 drawn at {floor:.0e})" if (losses == 0).any() else " (log scale)"
+        title += f" (log scale; 0 drawn at {shown_number(floor, 1)})" if (losses == 0).any() else " (log scale)"
         shown = points["loss_shown"]
         scale = alt.Scale(type="log", nice=True, padding=10, domain=[float(shown.min()), float(shown.max())])
         axis = alt.Axis(labelExpr=LABELS, minExtent=58, maxExtent=58, values=decade_ticks(points["loss_shown"]))

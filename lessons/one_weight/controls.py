@@ -12,7 +12,7 @@ import gd_core as gd
 from lessons import lesson
 from lessons.one_weight import charts
 from ui.cache import cached, finished_spec
-from ui.numbers import lr_label, lr_ladder, minus, tex_number
+from ui.numbers import lr_label, lr_ladder, minus, shown_number, shown_table, tex_number
 from ui.player import Follow
 from ui.text import plain
 from ui.widgets import bound
@@ -249,8 +249,8 @@ def update_latex(table: pd.DataFrame, k: int, lr: float, param: str, by_hand: bo
 
 
 def _number(value: float) -> str:
-    """%.6g with a typographic minus."""
-    return minus(f"{value:.6g}")
+    """%.6g with a typographic minus (ui.numbers.shown_number)."""
+    return shown_number(value)
 
 
 def follow_the_player(table: pd.DataFrame, lr: float, param: str, by_hand: bool) -> Follow:
@@ -287,7 +287,8 @@ def step_details(result: Run, lr: float) -> None:
     else:
         shown = check.iloc[rows].rename(columns={"by hand": "by hand, 18(A + 1)"})
         st.caption(f"f′ by hand against torch autograd, at A₀ and at A{_subscript(int(k))}, to the last digit:")
-    st.table(shown.set_index("step").map(lambda v: f"{v:.17g}"))
+    shown = shown.set_index("step")
+    st.table(shown_table(shown, {column: 17 for column in shown.columns}))
 
 
 def _subscript(k: int) -> str:

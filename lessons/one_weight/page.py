@@ -2,11 +2,12 @@
 
 import streamlit as st
 
-from charts.kit import describe
+from charts.kit import describe, live_description, read_description
 from export.scene import RunSpec, SceneSpec, SeedLoss, TypedLoss
 from lessons.one_weight import controls as c
 from ui import lecture, screen, settings
 from ui.exports import scene_exports, scene_link
+from ui.numbers import shown_number, shown_table
 from ui.player import player
 from ui.practice import practice_section
 
@@ -39,14 +40,14 @@ c.show_status(result, lr)
 st.markdown("**The first step, with the numbers in:**")
 st.latex(c.update_latex(result.table, 0, lr, p, result.check is not None))
 
-player(c.LESSON.control("player"), follow=c.follow_the_player(result.table, lr, p, result.check is not None))
-chart = c.chart_spec(text, lr, steps, start, s.device, not lecture.hide_future())
-screen.chart(
-    chart,
-    describe(f"Loss({p}) curve with the tangent and the step, {p}ₖ and the loss against step", result.frame,
-             {p: p, "loss": "loss"}, step=0)
-    + "; " + describe("at the end", result.frame, {p: p, "loss": "loss"}),
+described = live_description(
+    f"Loss({p}) curve with the tangent and the step, {p}ₖ and the loss against step", result.frame,
+    {p: p, "loss": "loss"}, after="; " + describe("at the end", result.frame, {p: p, "loss": "loss"}),
 )  # fmt: skip
+follow = c.follow_the_player(result.table, lr, p, result.check is not None)
+player(c.LESSON.control("player"), follow=follow, describe=described)
+chart = c.chart_spec(text, lr, steps, start, s.device, not lecture.hide_future())
+screen.chart(chart, read_description(described, 0))
 st.caption(
     f"Drag **step** under the chart to walk through the run: the green tangent's slope is f′({p}ₖ), the orange "
     f"arrow is the step −lr·f′({p}ₖ), and the hollow circle is where it lands. Computed with torch on "
@@ -59,11 +60,9 @@ c.step_details(result, lr)
 st.subheader("The iteration table")
 st.caption("Like the tutorial's spreadsheet: every step of the run, with full precision in the CSV.")
 table = result.table
-number = st.column_config.NumberColumn(format="%.8g")
 st.dataframe(
-    table,
+    shown_table(table, {column: 8 for column in table.columns if column != "step"}),
     hide_index=True,
-    column_config={column: number for column in table.columns if column != "step"},
     height="content" if len(table) <= 12 else 460,
 )
 st.download_button(
@@ -78,6 +77,6 @@ spec = SceneSpec(
     "one-weight", TypedLoss(text) if text else SeedLoss(), (RunSpec(lr=lr),), (start,), steps, scene_link()
 )
 formulas = [problem.latex, problem.derivative_latex, rf"{p}_{{k+1}} = {p}_k - lr f'({p}_k)"]
-scene_exports(spec, [chart], formulas=[f for f in formulas if f], settings=[f"lr = {lr:g}", f"{p}₀ = {start:g}",
-              f"{steps} steps"])  # fmt: skip
+shown_settings = [f"lr = {lr:g}", f"{p}₀ = {shown_number(start)}", f"{steps} steps"]
+scene_exports(spec, [chart], formulas=[f for f in formulas if f], settings=shown_settings)
 practice_section("one-weight")

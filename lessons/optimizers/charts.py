@@ -15,14 +15,16 @@ import pandas as pd
 from charts.contours import DIVERGING, VIRIDIS, casing, isolines
 from charts.kit import LOSS_FLOOR, STAR, colour_of, finite_rows, step_slider, thin, thinning_stride, with_params
 from gd_core.optimizers import OPTIMIZER_LABELS
+from ui.numbers import shown_number
 
 PICK = "pick_start"  # name of the click selection on the map
 CASING, CONTOURS = "path casing", "isolines"  # the descriptions of the map's casing and isoline layers
 BANDS_PER_DECADE = 3  # isolines of the map: three per factor of ten in the loss
-# Tick labels on a log axis: plain numbers from 0.001 to 999999, powers of ten as 1e-7 beyond.
+# Tick labels on a log axis: plain numbers from 0.001 to 999999, powers of ten as 1e−7 beyond (d3's format writes
+# "−" for a negative number but "-" in an exponent: the replace makes that one a minus sign too).
 DECADE_LABEL = (
     "datum.value == 0 || (abs(datum.value) >= 1e-3 && abs(datum.value) < 1e6)"
-    " ? format(datum.value, '~g') : format(datum.value, '.0e')"
+    " ? format(datum.value, '~g') : replace(format(datum.value, '.0e'), '-', '−')"
 )
 # Sized so the whole composite (axes and legends included) fits a 1280-px-wide screen with the sidebar open.
 MAP_SIZE = {"width": 340, "height": 300}
@@ -255,7 +257,7 @@ def optimizer_chart(
     domain = _loss_domain(shown, signed)
     loss_y = alt.Y(
         "loss_shown:Q",
-        title="loss (symmetric log scale)" if signed else f"loss (log scale, floored at {LOSS_FLOOR:g})",
+        title="loss (symmetric log scale)" if signed else f"loss (log scale, floored at {shown_number(LOSS_FLOOR)})",
         scale=alt.Scale(type="symlog" if signed else "log", domain=domain, nice=False),
         axis=alt.Axis(values=_decade_ticks(domain, signed), labelExpr=DECADE_LABEL),
     )

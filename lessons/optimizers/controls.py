@@ -11,7 +11,7 @@ import gd_core as gd
 from lessons import lesson
 from lessons.optimizers.charts import PICK
 from ui.cache import cached
-from ui.numbers import lr_ladder
+from ui.numbers import lr_ladder, shown_number
 
 LESSON = lesson("optimizers")
 SURFACE_LABELS = {
@@ -93,7 +93,7 @@ def results_table(summaries: Mapping[str, pd.DataFrame], minima: Sequence[tuple[
                 "optimizer": gd.OPTIMIZER_LABELS[name],
                 "learning rate": float(row["lr"]),
                 "final loss": float(row["final_loss"]),
-                "final (x, y)": f"({x:.4g}, {y:.4g})",
+                "final (x, y)": f"({shown_number(x, 4)}, {shown_number(y, 4)})",
                 "distance to nearest minimum": distance,
                 "diverged at step": "—" if pd.isna(diverged) else str(int(diverged)),
             }

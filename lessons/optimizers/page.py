@@ -3,7 +3,7 @@
 import streamlit as st
 
 import gd_core as gd
-from charts.kit import describe
+from charts.kit import live_description, read_description
 from export.scene import RunSpec, SceneSpec, Surface
 from lessons.optimizers import charts, race
 from lessons.optimizers import controls as c
@@ -11,6 +11,7 @@ from ui import schedule as sc
 from ui import screen, settings
 from ui.cache import chart_spec
 from ui.exports import scene_exports, scene_link
+from ui.numbers import shown_number, shown_table
 from ui.player import player
 from ui.practice import practice_section
 from ui.text import plain
@@ -96,11 +97,16 @@ chart = chart_spec(
     steps=steps,
     optimizers=list(frames),
 )
-player(key("player"))
+described = live_description(
+    "Each optimizer's path over the loss map and its loss against step",
+    c.combine_runs(frames),
+    {"x": "x", "y": "y", "loss": "loss"},
+    by="optimizer",
+)
+player(key("player"), describe=described)
 screen.chart(
     chart,
-    describe("Each optimizer's path over the loss map and its loss against step", c.combine_runs(frames),
-             {"x": "x", "y": "y", "loss": "loss"}, by="optimizer"),
+    read_description(described),
     key=map_key,
     on_select=use_clicked_start,
     selection_mode=charts.PICK,
@@ -128,13 +134,8 @@ if len(diverged):
         st.warning("\n".join(lines) + "\n\nThe loss blew up, so these runs stop there: try a smaller learning rate.")
 if len(table):
     st.dataframe(
-        table,
+        shown_table(table, {"learning rate": 6, "final loss": 6, "distance to nearest minimum": 4}),
         hide_index=True,
-        column_config={
-            "learning rate": st.column_config.NumberColumn(format="%g"),
-            "final loss": st.column_config.NumberColumn(format="%.6g"),
-            "distance to nearest minimum": st.column_config.NumberColumn(format="%.4g"),
-        },
     )
 if surface == "saddle":
     st.caption(
@@ -160,7 +161,7 @@ st.caption(f"Computed on **{s.resolved.label}**.")
 if exported := [name for name in frames if name in gd.FIRST_ORDER]:  # (no plain-torch script for Newton yet)
     runs = tuple(RunSpec(name, lrs[name]) for name in exported)
     spec = SceneSpec("optimizers", Surface(surface), runs, (x0, y0), steps, scene_link())
-    settings = [c.SURFACE_LABELS[surface], f"start ({x0:g}, {y0:g})", f"{steps} steps"]
+    settings = [c.SURFACE_LABELS[surface], f"start ({shown_number(x0)}, {shown_number(y0)})", f"{steps} steps"]
     settings += [f"{gd.OPTIMIZER_LABELS[name]}: lr = {lrs[name]:g}" for name in exported]
     formulas = [problem.latex, *(gd.get_optimizer(name).update_latex for name in exported)]
     scene_exports(spec, [chart], formulas=formulas, settings=settings)
