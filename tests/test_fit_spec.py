@@ -85,3 +85,40 @@ def test_describe_reads_the_numbers_at_the_step_shown():
     assert "step 0 of 2: A = 5, loss = 324" in kit.describe("x", frame, {"a": "A", "loss": "loss"}, step=0)
     runs = pd.concat([frame.assign(run=0), frame.assign(run=1, a=frame["a"] * 2)])
     assert kit.describe("x", runs, {"a": "A"}) == "x, step 2 of 2: run 0: A = −1.003; run 1: A = −2.006"
+
+
+def _composite(concat):
+    """Two rows of panels sharing a step parameter, the upper row two layered panels: built with `concat`."""
+    import altair as alt
+
+    frame = pd.DataFrame({"step": [0, 1, 2], "loss": [3.0, 2.0, 1.5], "run": ["a", "a", "b"]})
+    step = kit.step_slider(2)
+    base = alt.Chart(frame).encode(x="step:Q", y="loss:Q")
+    left = alt.layer(base.mark_line(), base.mark_point().transform_filter(alt.datum.step == step), title="left")
+    right = alt.Chart(frame.assign(loss=frame["loss"] * 2)).mark_bar().encode(x="run:N", y="loss:Q")
+    bottom = alt.Chart(frame).mark_rule().encode(x="step:Q").properties(width=300, height=100)
+    resolve = alt.Resolve(scale=alt.ScaleResolveMap(color="independent"))
+    top = concat("hconcat")(left, right, spacing=30, resolve=resolve)
+    return kit.with_params(concat("vconcat")(top, bottom, spacing=24, config=alt.Config(), resolve=resolve), step)
+
+
+def test_kit_concat_gives_the_spec_altair_composes_and_validates_it():
+    import altair as alt
+    import pytest
+
+    def by_altair(kind):
+        return getattr(alt, kind)
+
+    def by_kit(kind):
+        return getattr(kit, kind)
+
+    for theme in ("default", "none"):
+        with alt.theme.enable(theme):
+            altair_spec = _composite(by_altair).to_dict()
+            kit_spec = _composite(by_kit).to_dict(validate=True)
+        assert kit_spec == altair_spec
+        assert len(kit_spec["datasets"]) == 2 and kit_spec["params"][0]["name"] == kit.STEP
+    broken = _composite(by_kit)
+    broken.properties["spacing"] = "wide"  # not a number: the schema says no
+    with pytest.raises(Exception, match="wide"):
+        broken.to_dict(validate=True)

@@ -20,7 +20,7 @@ def fit_chart(
     min_loss: float,
     x_name: str = "x",
     y_name: str = "y",
-) -> alt.VConcatChart:
+) -> lf.Concat:
     """Page 2: the data with the line at the current step, the path on the MSE surface, and the loss per step."""
     frame = finite_rows(trajectory[["step", "w", "b", "loss"]])
     last = int(frame["step"].max())

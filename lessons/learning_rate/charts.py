@@ -8,7 +8,19 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from charts.kit import GREEN, LOSS_FLOOR, ORANGE, PALETTE, VERMILION, YELLOW, finite_rows, step_slider, with_params
+from charts.kit import (
+    GREEN,
+    LOSS_FLOOR,
+    ORANGE,
+    PALETTE,
+    VERMILION,
+    YELLOW,
+    Concat,
+    finite_rows,
+    hconcat,
+    step_slider,
+    with_params,
+)
 from gd_core.stability import excess_loss
 from ui.numbers import lr_label, minus
 
@@ -201,7 +213,7 @@ def trajectory_chart(
     stride: int,
     width=340,
     height=300,
-) -> alt.HConcatChart:
+) -> Concat:
     """Loss above its minimum (log) and one parameter against step for each chosen lr, on one step slider (every
     `stride`-th of `steps`) that filters both in the browser. Diverged runs end in a red cross at their last finite
     point (clamped into the window).
@@ -299,4 +311,4 @@ def trajectory_chart(
         line_opacity=0.2,  # an lr near 2/L zigzags every step: faint lines, dots show the two branches
     )
     pad = alt.AutoSizeParams(type="pad", contains="padding")  # "fit" does not apply to concatenated views
-    return with_params(alt.hconcat(loss_panel, value_panel, autosize=pad), step)
+    return with_params(hconcat(loss_panel, value_panel, autosize=pad), step)  # charts.kit's: no deep copies

@@ -6,7 +6,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from charts.kit import finite_rows, with_params
+from charts.kit import Concat, finite_rows, hconcat, with_params
 from lessons.learning_rate.charts import RUN_COLOURS, in_window, run_labels
 
 __all__ = ["contraction_chart", "eigen_chart", "run_labels"]
@@ -54,7 +54,7 @@ def contraction_chart(
 
 def eigen_chart(
     eigen: pd.DataFrame, labels: dict[float, str], step: alt.Parameter, last_step: int, width=340, height=240
-) -> alt.HConcatChart:
+) -> Concat:
     """The coordinates along the slow (λmin) and fast (λmax) eigenvectors against step: dots measured, faint line
     predicted c(0)·Π(1 − lr·λ); each panel's window is ±1.25 of its largest starting |c|, runs cut at its edge."""
     data = eigen.assign(label=eigen["lr"].map(labels))
@@ -81,4 +81,4 @@ def eigen_chart(
         layer = alt.layer(line.transform_filter(alt.datum.step <= step), dots.transform_filter(alt.datum.step <= step))
         panels.append(layer.properties(width=width, height=height, title=title))
     pad = alt.AutoSizeParams(type="pad", contains="padding")
-    return with_params(alt.hconcat(*panels, autosize=pad), step)
+    return with_params(hconcat(*panels, autosize=pad), step)  # charts.kit's: no deep copies

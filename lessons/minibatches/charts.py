@@ -102,7 +102,7 @@ def minibatch_chart(
     x_name: str = "x",
     y_name: str = "y",
     listed_rows: int | None = None,
-) -> alt.VConcatChart:
+) -> lf.Concat:
     """Page 3: both paths on the surface, the loss of both, the current batch in the data, the two gradient steps."""
     full = finite_rows(full[["step", "w", "b", "loss"]]).assign(series=FULL, run=0)
     mini = finite_rows(mini).assign(series=MINI, run=1)

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 import gd_core as gd
-from charts.kit import BLUE, GREY, VERMILION, finite_rows
+from charts.kit import BLUE, GREY, VERMILION, Concat, finite_rows, hconcat
 from ui import screen
 from ui.cache import cached, chart_spec
 
@@ -32,7 +32,7 @@ def noise_floor(data, lr: float, seed: int, device: str) -> gd.BatchSweep:
     return gd.sweep_batch_sizes(problem, batch_sizes(data.dataset.n), lr=lr, steps=STEPS, seeds=seed, device=device)
 
 
-def floor_chart(floor: pd.DataFrame, width=330, height=260) -> alt.HConcatChart:
+def floor_chart(floor: pd.DataFrame, width=330, height=260) -> Concat:
     """Plateau f − f* against B (log–log): measured dots, the predicted curve; beside it the points read per step."""
     data = finite_rows(floor.loc[floor["plateau"] > 0, ["batch_size", "plateau", "points_per_step"]])
     curve = finite_rows(floor.loc[floor["predicted"] > 0, ["batch_size", "predicted"]])  # nan at lr ≥ 2/λmax
@@ -59,7 +59,9 @@ def floor_chart(floor: pd.DataFrame, width=330, height=260) -> alt.HConcatChart:
         )
         .properties(width=width, height=height, title="Cost: points read per step")
     )
-    return alt.hconcat(left, cost, autosize=alt.AutoSizeParams(type="pad", contains="padding"))
+    return hconcat(
+        left, cost, autosize=alt.AutoSizeParams(type="pad", contains="padding")
+    )  # charts.kit's: no deep copies
 
 
 def noise_floor_section(data, lr: float, seed: int, device: str) -> None:

@@ -13,12 +13,29 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from charts.kit import EXACT, GREY, PALETTE, finite_rows, loss_floor, step_slider, thin, thinning_stride, with_params
+from charts.kit import (
+    EXACT,
+    GREY,
+    PALETTE,
+    Concat,
+    finite_rows,
+    hconcat,
+    loss_floor,
+    step_slider,
+    thin,
+    thinning_stride,
+    vconcat,
+    with_params,
+)
 from ui.numbers import minus
 
 CURVE_WIDTH, CURVE_HEIGHT = 440, 330
 SIDE_WIDTH, SIDE_HEIGHT = 330, 135
 FOLLOW_GROWTH = 10.0  # a run spreading this many times its first step's extent gets a view that follows
+# The composite's axis and title type, passed to its constructor (no chained .configure_* copies)
+CONFIG = alt.Config(
+    axis=alt.AxisConfig(labelFontSize=12, titleFontSize=13), title=alt.TitleConfig(fontSize=14, anchor="start")
+)
 ZOOM = 4.0  # a diverging run's view zooms out by this factor at a time (and holds still in between)
 TYPED_HALF_WIDTH = 5.0  # a typed loss is drawn at least this far either side of its run, so its shape shows
 STILL = 1e-3  # a step shorter than this fraction of the view draws no arrow
@@ -330,7 +347,7 @@ def one_weight_chart(
     minimum: float | None = None,
     value: int = 0,
     future: bool = True,
-) -> alt.HConcatChart:
+) -> Concat:
     """The page's composite: the loss curve view beside A(k) and loss(k), all driven by one step slider."""
     frame = finite_rows(frame)
     windows = step_windows(frame, param, minimum)
@@ -379,10 +396,11 @@ def one_weight_chart(
 
     on_grid = views[views["step"] % stride == 0][["x_lo", "x_hi", "y_lo", "y_hi"]]
     domains = alt.param(name=DOMAINS, value=on_grid.to_numpy().tolist())
-    chart = (
-        alt.hconcat(curve_view(points, curve, views, step, stride, param), alt.vconcat(a_view, loss_view, spacing=28))
-        .properties(spacing=36, autosize=alt.AutoSizeParams(type="pad", contains="padding"))  # "fit": concat warns
-        .configure_axis(labelFontSize=12, titleFontSize=13)
-        .configure_title(fontSize=14, anchor="start")
+    chart = hconcat(  # charts.kit's: the same spec as alt.hconcat/alt.vconcat, without their deep copies
+        curve_view(points, curve, views, step, stride, param),
+        vconcat(a_view, loss_view, spacing=28),
+        spacing=36,
+        autosize=alt.AutoSizeParams(type="pad", contains="padding"),  # "fit": concat warns
+        config=CONFIG,
     )
     return with_params(chart, step, domains)
