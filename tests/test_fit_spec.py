@@ -95,7 +95,10 @@ def _composite(concat):
     step = kit.step_slider(2)
     base = alt.Chart(frame).encode(x="step:Q", y="loss:Q")
     left = alt.layer(base.mark_line(), base.mark_point().transform_filter(alt.datum.step == step), title="left")
-    right = alt.Chart(frame.assign(loss=frame["loss"] * 2)).mark_bar().encode(x="run:N", y="loss:Q")
+    pick = alt.selection_point(name="pick", on="click", fields=["run"])
+    right = alt.layer(  # a click selection in a layer: lifted to the top with the view it belongs to
+        alt.Chart(frame.assign(loss=frame["loss"] * 2)).mark_bar().encode(x="run:N", y="loss:Q").add_params(pick)
+    )
     bottom = alt.Chart(frame).mark_rule().encode(x="step:Q").properties(width=300, height=100)
     resolve = alt.Resolve(scale=alt.ScaleResolveMap(color="independent"))
     top = concat("hconcat")(left, right, spacing=30, resolve=resolve)
@@ -117,8 +120,19 @@ def test_kit_concat_gives_the_spec_altair_composes_and_validates_it():
             altair_spec = _composite(by_altair).to_dict()
             kit_spec = _composite(by_kit).to_dict(validate=True)
         assert kit_spec == altair_spec
-        assert len(kit_spec["datasets"]) == 2 and kit_spec["params"][0]["name"] == kit.STEP
+        assert len(kit_spec["datasets"]) == 2
+        assert [p["name"] for p in kit_spec["params"]] == ["pick", kit.STEP] and kit_spec["params"][0]["views"]
     broken = _composite(by_kit)
     broken.properties["spacing"] = "wide"  # not a number: the schema says no
     with pytest.raises(Exception, match="wide"):
         broken.to_dict(validate=True)
+
+
+def test_kit_concat_refuses_a_selection_it_would_not_lift():
+    import altair as alt
+    import pytest
+
+    frame = pd.DataFrame({"run": ["a", "b"], "loss": [1.0, 2.0]})
+    unit = alt.Chart(frame).mark_bar().encode(x="run:N", y="loss:Q").add_params(alt.selection_point(name="pick"))
+    with pytest.raises(ValueError, match=r"alt\.layer"):
+        kit.hconcat(unit, unit).to_dict()

@@ -13,7 +13,18 @@ import numpy as np
 import pandas as pd
 
 from charts.contours import DIVERGING, VIRIDIS, casing, isolines
-from charts.kit import LOSS_FLOOR, STAR, colour_of, finite_rows, step_slider, thin, thinning_stride, with_params
+from charts.kit import (
+    LOSS_FLOOR,
+    STAR,
+    Concat,
+    colour_of,
+    finite_rows,
+    hconcat,
+    step_slider,
+    thin,
+    thinning_stride,
+    with_params,
+)
 from gd_core.optimizers import OPTIMIZER_LABELS
 
 PICK = "pick_start"  # name of the click selection on the map
@@ -124,7 +135,7 @@ def optimizer_chart(
     start: tuple[float, float],
     steps: int,
     optimizers: Sequence[str],
-) -> alt.HConcatChart:
+) -> Concat:
     """Map (banded loss, paths, current points, minima, start; click to pick a start) beside loss against step.
 
     `surface`: gd.loss_surface frame (x, y, loss). `paths`: every optimizer's trajectory with an `optimizer`
@@ -277,9 +288,11 @@ def optimizer_chart(
         title="Loss against step",
         **LOSS_SIZE,
     )
-    # Built in one constructor call: each chained .resolve_*/.configure_* deep-copies the whole tree.
-    chart = alt.HConcatChart(
-        hconcat=[surface_map, loss_chart],
+    # Built in one constructor call: each chained .resolve_*/.configure_* deep-copies the whole tree; and charts.kit's
+    # hconcat, not Altair's, whose constructor deep-copies both views again to lift the click selection.
+    chart = hconcat(
+        surface_map,
+        loss_chart,
         spacing=20,
         resolve=alt.Resolve(
             scale=alt.ScaleResolveMap(color="shared", fill="independent"),
