@@ -10,6 +10,7 @@ import pandas as pd
 import gd_core as gd
 from charts import line_fit as lf
 from charts.kit import BLACK, BLUE, NUMBER, ORANGE, VERMILION, finite_rows, step_slider, thin, thinning_stride
+from ui.cache import cached
 
 MAX_BATCH_ROWS = 30_000  # (step, point) rows shipped to highlight each step's batch
 FULL, MINI = "full batch", "minibatch"
@@ -57,6 +58,19 @@ def shown_steps(full: pd.DataFrame, mini: pd.DataFrame) -> list[int]:
     """The minibatch steps minibatch_chart ships (the kit's thinning rule on the longer run)."""
     last = int(max(finite_rows(full)["step"].max(), finite_rows(mini)["step"].max()))
     return sorted(set(thin(finite_rows(mini).assign(run=1), thinning_stride(last))["step"].tolist()))
+
+
+@cached  # an identical rerun hashes the two runs (ui.cache: their bytes) instead of redoing this pandas
+def derived(
+    full: pd.DataFrame, mini: pd.DataFrame, per_epoch: int, n: int, batch_size: int, optimum: tuple[float, float]
+) -> tuple[pd.DataFrame, list[int], int, int, tuple]:
+    """What the page derives from the two runs: the minibatch frame with its columns, the steps the chart ships,
+    the (step, point) rows of their batches, the data points shown, and the (w, b) ranges of the MSE surface."""
+    mini = with_minibatch_columns(mini, per_epoch)
+    shown = shown_steps(full, mini)  # build only the (step, point) rows the chart ships
+    listed = batch_rows(shown, n, batch_size)
+    ranges = lf.surface_ranges(pd.concat([full, mini]), optimum)
+    return mini, shown, listed, shown_point_count(n, listed), ranges
 
 
 def batch_rows(steps: list[int], n: int, batch: int) -> int:
