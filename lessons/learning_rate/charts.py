@@ -98,7 +98,7 @@ def sweep_chart(
         .mark_rect(opacity=0.13)
         .encode(
             x=alt.X("start:Q", scale=x_scale, title="learning rate (log scale)"),
-            x2="end:Q",
+            x2=alt.X2("end:Q"),
             fill=alt.Fill("regime:N", scale=fills, legend=None),
             tooltip=[alt.Tooltip("title:N", title="regime")],
         )
@@ -109,7 +109,7 @@ def sweep_chart(
         .encode(
             x=alt.X("anchor:Q", scale=x_scale),
             y=alt.value(-22),  # above the plot, like a header over each band (a second line drops below)
-            text="title:N",
+            text=alt.Text("title:N"),
             fill=alt.Fill("regime:N", scale=inks, legend=None),
         )
         for align, dx in (("left", 3), ("right", -3))
@@ -131,13 +131,13 @@ def sweep_chart(
     rule_text = [
         alt.Chart(rules[rules["align"] == align])
         .mark_text(align=align, baseline="top", dx=dx, fontSize=12, color="#333")
-        .encode(x=alt.X("lr:Q", scale=x_scale), y=alt.value(6), text="text:N")
+        .encode(x=alt.X("lr:Q", scale=x_scale), y=alt.value(6), text=alt.Text("text:N"))
         for align, dx in (("right", -4), ("left", 4))
     ]
     colour = alt.Color("kind:N", scale=kinds, title=None, legend=alt.Legend(orient="bottom"))
     shape = alt.Shape("kind:N", scale=alt.Scale(domain=kinds.domain, range=["circle", "cross"]), title=None)
     lr_tips = [alt.Tooltip("lr:Q", format=".4~g"), alt.Tooltip("lr_times_L:Q", title="lr·L", format=".4~g")]
-    line = alt.Chart(finished).mark_line(color=PALETTE[0], strokeWidth=1.5).encode(x=lr_axis, y="shown_loss:Q")
+    line = alt.Chart(finished).mark_line(color=PALETTE[0], strokeWidth=1.5).encode(x=lr_axis, y=alt.Y("shown_loss:Q"))
     points = (
         alt.Chart(finished)
         .mark_point(size=45, filled=True, opacity=1)
@@ -286,7 +286,7 @@ def trajectory_chart(
     optimum_rule = (
         alt.Chart(pd.DataFrame({"plot": [plotted_best], "text": [minus(f"{param}* = {best:.4g}")]}))
         .mark_rule(strokeDash=[5, 3], color="#666")
-        .encode(y=y_value, tooltip="text:N")
+        .encode(y=y_value, tooltip=alt.Tooltip("text:N"))
     )
     end_tips = ["label:N", alt.Tooltip("step:Q", title="last finite step"), alt.Tooltip("value:Q", format=".4~g")]
     end_base = alt.Chart(ends).encode(x=x, tooltip=end_tips).transform_filter(alt.datum.step <= step)
@@ -295,7 +295,12 @@ def trajectory_chart(
     end_text = [  # the note sits on the side of the cross that has room
         alt.Chart(ends[(ends["step"] > last_step / 2) == (align == "right")])
         .mark_text(align=align, dx=dx, fontSize=11, color=DIVERGED_COLOUR)
-        .encode(x=x, y=alt.Y("note_value:Q", scale=window_scale, title=value_title), text="note:N", tooltip=end_tips)
+        .encode(
+            x=x,
+            y=alt.Y("note_value:Q", scale=window_scale, title=value_title),
+            text=alt.Text("note:N"),
+            tooltip=end_tips,
+        )
         .transform_filter(alt.datum.step <= step)
         for align, dx in (("right", -9), ("left", 9))
     ]

@@ -163,8 +163,8 @@ def minibatch_chart(
             size=60 if len(shown) <= 500 else 36,
         )
         .encode(
-            x="x:Q",
-            y="y:Q",
+            x=alt.X("x:Q"),
+            y=alt.Y("y:Q"),
             tooltip=[
                 alt.Tooltip("step:Q"),
                 alt.Tooltip("index:Q", title="row"),
@@ -219,17 +219,17 @@ def _arrow_panel(arrows: pd.DataFrame, step: alt.Parameter) -> alt.LayerChart:
         .encode(
             x=lf.x_field("zero", "Δw (longer step scaled to 1)", domain),
             y=lf.y_field("zero", "Δb (longer step scaled to 1)", domain),
-            x2="u:Q",
-            y2="v:Q",
+            x2=alt.X2("u:Q"),
+            y2=alt.Y2("v:Q"),
         )
         .transform_calculate(zero="0")
     )
     heads = base.mark_point(shape="triangle-up", filled=True, size=160, opacity=1).encode(
-        x="u:Q", y="v:Q", angle=alt.Angle("angle:Q", scale=None)
+        x=alt.X("u:Q"), y=alt.Y("v:Q"), angle=alt.Angle("angle:Q", scale=None)
     )
-    axes = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="#B8C0CA").encode(x="zero:Q") + alt.Chart(
+    axes = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="#B8C0CA").encode(x=alt.X("zero:Q")) + alt.Chart(
         pd.DataFrame({"zero": [0.0]})
-    ).mark_rule(color="#B8C0CA").encode(y="zero:Q")
+    ).mark_rule(color="#B8C0CA").encode(y=alt.Y("zero:Q"))
     return alt.layer(axes, shafts, heads, title="The step taken vs the full-gradient step, at this step").properties(
         width=side, height=side
     )
