@@ -162,7 +162,13 @@ def sweep_chart(
     crosses = (
         alt.Chart(diverged)
         .mark_point(size=90, filled=True, opacity=1)
-        .encode(x=lr_axis, y=alt.value(30), color=colour, shape=shape, tooltip=[*lr_tips, "regime:N", "outcome:N"])
+        .encode(
+            x=lr_axis,
+            y=alt.value(30),
+            color=colour,
+            shape=shape,
+            tooltip=[*lr_tips, alt.Tooltip("regime:N"), alt.Tooltip("outcome:N")],
+        )
     )
     layers = [band_marks, *band_titles, rule_marks, *rule_text, line, points, crosses]
     title = alt.Title(f"{loss_name(min_loss).capitalize()} after {steps} steps, one run per lr", offset=34)
@@ -288,7 +294,11 @@ def trajectory_chart(
         .mark_rule(strokeDash=[5, 3], color="#666")
         .encode(y=y_value, tooltip=alt.Tooltip("text:N"))
     )
-    end_tips = ["label:N", alt.Tooltip("step:Q", title="last finite step"), alt.Tooltip("value:Q", format=".4~g")]
+    end_tips = [
+        alt.Tooltip("label:N"),
+        alt.Tooltip("step:Q", title="last finite step"),
+        alt.Tooltip("value:Q", format=".4~g"),
+    ]
     end_base = alt.Chart(ends).encode(x=x, tooltip=end_tips).transform_filter(alt.datum.step <= step)
     end_cross = end_base.mark_point(shape="cross", size=110, filled=True, color=DIVERGED_COLOUR, opacity=1)
     last_step = int(frame["step"].max())

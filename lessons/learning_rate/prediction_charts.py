@@ -34,7 +34,12 @@ def contraction_chart(
     top = float(min(max(1.1, 1.05 * max(rules["rho"].max(), data["shown"].max())), MAX_RATIO)) if len(data) else 1.1
     y = alt.Y("shown:Q", title="‖θₖ − θ*‖ / ‖θₖ₋₁ − θ*‖", scale=alt.Scale(domain=[0, top], nice=False))
     colour, x = _colour(labels), _step_axis(last_step)
-    tips = ["label:N", "step:Q", alt.Tooltip("measured:Q", format=".6~g"), alt.Tooltip("predicted:Q", format=".6~g")]
+    tips = [
+        alt.Tooltip("label:N"),
+        alt.Tooltip("step:Q"),
+        alt.Tooltip("measured:Q", format=".6~g"),
+        alt.Tooltip("predicted:Q", format=".6~g"),
+    ]
     base = alt.Chart(data).encode(x=x, y=y, color=colour, tooltip=tips)
     dots = base.mark_circle(size=16, opacity=1, clip=True).transform_filter(alt.datum.step <= step)
     rule = (
@@ -43,7 +48,7 @@ def contraction_chart(
         .encode(
             y=alt.Y("rho_shown:Q", scale=alt.Scale(domain=[0, top], nice=False)),
             color=colour,
-            tooltip=["label:N", alt.Tooltip("rho:Q", title="predicted ρ", format=".6~g")],
+            tooltip=[alt.Tooltip("label:N"), alt.Tooltip("rho:Q", title="predicted ρ", format=".6~g")],
         )
     )
     title = "Contraction per step: measured (dots) and predicted max|1 − lr·λ| (dashed)"

@@ -39,7 +39,11 @@ def floor_chart(floor: pd.DataFrame, width=330, height=260) -> Concat:
     x = alt.X("batch_size:Q", title="batch size B (log scale)", scale=alt.Scale(type="log"), axis=alt.Axis(format="~g"))
     y_title = "plateau f(θ) − f(θ*) (log scale)"
     y = alt.Y("plateau:Q", title=y_title, scale=alt.Scale(type="log"))
-    tips = ["batch_size:Q", alt.Tooltip("plateau:Q", format=".4~g"), alt.Tooltip("predicted:Q", format=".4~g")]
+    tips = [
+        alt.Tooltip("batch_size:Q"),
+        alt.Tooltip("plateau:Q", format=".4~g"),
+        alt.Tooltip("predicted:Q", format=".4~g"),
+    ]
     measured = alt.Chart(data).mark_circle(size=60, opacity=1, color=VERMILION).encode(x=x, y=y, tooltip=tips[:2])
     predicted = (
         alt.Chart(curve)
@@ -55,7 +59,7 @@ def floor_chart(floor: pd.DataFrame, width=330, height=260) -> Concat:
         .encode(
             x=x,
             y=alt.Y("points_per_step:Q", title="points read per step (log scale)", scale=alt.Scale(type="log")),
-            tooltip=["batch_size:Q", alt.Tooltip("points_per_step:Q", format=".4~g")],
+            tooltip=[alt.Tooltip("batch_size:Q"), alt.Tooltip("points_per_step:Q", format=".4~g")],
         )
         .properties(width=width, height=height, title="Cost: points read per step")
     )
