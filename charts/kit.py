@@ -105,6 +105,87 @@ def with_params(chart: alt.TopLevelMixin, *params: alt.Parameter) -> alt.TopLeve
     return chart
 
 
+class Concat:
+    """A vconcat or hconcat of Altair charts (or of other Concats) assembled as a plain Vega-Lite dict.
+
+    Hand-written on purpose: Altair's concat constructors deep-copy every view below them to lift parameters
+    (`_combine_subchart_params`), and nesting repeats the copy at each level: 40-50% of building the composites
+    of pages 2 and 3 (cProfile, bench/README.md "Server CPU per rerun"). Here each part is converted by Altair's
+    own to_dict() once and placed in the dict as it is. A selection that Altair lifted to the top of a part (a
+    parameter with `views`, e.g. page 5's click on the map) is lifted on to the top here, as Altair does; the
+    step is a variable parameter declared at the top level (with_params). to_dict() gives the same spec as
+    alt.vconcat/alt.hconcat (tests/test_fit_spec.py compares them), and validates it against the Vega-Lite schema
+    when asked, as Altair does.
+    """
+
+    def __init__(self, direction: str, *parts, **properties):
+        assert direction in ("vconcat", "hconcat"), direction
+        self.direction, self.parts, self.properties = direction, list(parts), properties
+        self.params = alt.Undefined  # set by with_params
+
+    def to_dict(self, validate: bool = False, *, context: dict | None = None) -> dict:
+        """As Altair's to_dict: each part converted in a nested context (its data sets gathered at the top), and at
+        the top level the $schema, the theme's config and the data sets added."""
+        top = context is None or context.get("top_level", True)
+        inner = {**(context or {}), "top_level": False}
+        inner.setdefault("datasets", {})
+        parts = [part.to_dict(validate=False, context=inner) for part in self.parts]
+        lifted = [param for i, part in enumerate(parts) for param in _lift_selections(part, i, len(parts) > 1)]
+        if len({p["name"] for p in lifted}) < len(lifted):  # Altair would merge their views: not done here
+            raise ValueError("one selection in several parts of a charts.kit.Concat: use Altair's concat")
+        spec = {self.direction: parts}
+        for name, value in self.properties.items():
+            spec[name] = value.to_dict() if hasattr(value, "to_dict") else value
+        params = lifted + ([] if self.params is alt.Undefined else list(self.params))
+        if params:
+            spec["params"] = [p.to_dict() if hasattr(p, "to_dict") else p for p in params]
+        if top:
+            spec["$schema"] = alt.SCHEMA_URL
+            spec = alt.utils.update_nested(alt.theme.get()(), spec, copy=True)
+            if validate:
+                kind = alt.TopLevelVConcatSpec if self.direction == "vconcat" else alt.TopLevelHConcatSpec
+                kind.validate(spec)
+            if inner["datasets"]:
+                spec.setdefault("datasets", {}).update(inner["datasets"])
+        return spec
+
+    def to_json(self, validate: bool = False, **kwargs) -> str:
+        return json.dumps(self.to_dict(validate), **kwargs)
+
+
+def _lift_selections(part: dict, index: int, concat: bool) -> list[dict]:
+    """The selection parameters at the top of a part's dict (those naming their views), taken out of it, as Altair's
+    _combine_subchart_params lifts them: in a concat of several parts a layer's named views are renamed by the
+    part's position, and the selection then names all of them."""
+    params = part.get("params", [])
+    if any(isinstance(p, dict) and "select" in p and "views" not in p for p in params):
+        # Altair names a unit view and lifts its selection when it concatenates it; this does not: layer the view
+        # (alt.layer does the naming and lifting) or use Altair's concat.
+        raise ValueError("a selection on a unit view in charts.kit.Concat: put the view in an alt.layer")
+    named = [layer for layer in part.get("layer", []) if "name" in layer] if concat else []
+    for layer in named:
+        base, _, number = layer["name"].rpartition("_")
+        layer["name"] = f"{base if number.isdigit() and base else layer['name']}_{index}"
+    selections = [p for p in params if isinstance(p, dict) and "views" in p]
+    if selections:
+        rest = [p for p in params if p not in selections]
+        if rest:
+            part["params"] = rest
+        else:
+            del part["params"]
+    if named:
+        selections = [{**p, "views": [layer["name"] for layer in named]} for p in selections]
+    return selections
+
+
+def vconcat(*parts, **properties) -> Concat:
+    return Concat("vconcat", *parts, **properties)
+
+
+def hconcat(*parts, **properties) -> Concat:
+    return Concat("hconcat", *parts, **properties)
+
+
 def _refuse_constant(token: str):
     raise ValueError(f"chart spec contains {token}, which is not JSON")
 

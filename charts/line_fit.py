@@ -14,7 +14,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from charts.kit import BLACK, GREY, NUMBER, STAR, finite_rows, loss_floor, with_params
+from charts.kit import BLACK, GREY, NUMBER, STAR, Concat, finite_rows, hconcat, loss_floor, vconcat, with_params
 
 WIDTH, HEIGHT = 330, 280
 MAX_POINTS = 2000  # data points drawn in a scatter (a deterministic sample of bigger data sets)
@@ -171,9 +171,9 @@ def fitted_lines(
         alt.Chart(lines)
         .mark_line(strokeWidth=2.5, clip=True)
         .encode(
-            x="x:Q",
-            y="y:Q",
-            detail="series:N",
+            x=alt.X("x:Q"),
+            y=alt.Y("y:Q"),
+            detail=alt.Detail("series:N"),
             color=series_colour(domain, colours),
             strokeDash=alt.StrokeDash(
                 "series:N", title=None, scale=alt.Scale(domain=domain, range=dashes), legend=alt.Legend(orient="bottom")
@@ -200,9 +200,9 @@ def heatmap(cells: pd.DataFrame, w_dom, b_dom, title: str) -> alt.Chart:
         .mark_rect(strokeWidth=0.8)  # each cell stroked in its own colour: no hairline seams between cells
         .encode(
             x=x_field("w_lo", "slope w", w_dom),
-            x2="w_hi:Q",
+            x2=alt.X2("w_hi:Q"),
             y=y_field("b_lo", "bias b", b_dom),
-            y2="b_hi:Q",
+            y2=alt.Y2("b_hi:Q"),
             color=alt.Color("shown:Q", title="MSE", scale=scale, legend=legend),
             stroke=alt.Stroke("shown:Q", scale=scale, legend=None),
             tooltip=[
@@ -220,10 +220,10 @@ def contours(surface: pd.DataFrame) -> alt.Chart:
         alt.Chart(contour_segments(surface))
         .mark_rule(color="#FFFFFF", strokeWidth=1, opacity=0.8)
         .encode(
-            x="w:Q",
-            y="b:Q",
-            x2="w2:Q",
-            y2="b2:Q",
+            x=alt.X("w:Q"),
+            y=alt.Y("b:Q"),
+            x2=alt.X2("w2:Q"),
+            y2=alt.Y2("b2:Q"),
             tooltip=[alt.Tooltip("level:Q", title="MSE on this line", format=NUMBER)],
         )
     )
@@ -237,8 +237,8 @@ def path(frame: pd.DataFrame, step: alt.Parameter, colour: str) -> list[alt.Char
         alt.Tooltip("b:Q", format=NUMBER),
         alt.Tooltip("loss:Q", title="MSE", format=NUMBER),
     ]
-    base = alt.Chart(frame).encode(x="w:Q", y="b:Q", tooltip=tooltip)
-    line = base.mark_line(color=colour, strokeWidth=1.8, clip=True).encode(order="step:Q")
+    base = alt.Chart(frame).encode(x=alt.X("w:Q"), y=alt.Y("b:Q"), tooltip=tooltip)
+    line = base.mark_line(color=colour, strokeWidth=1.8, clip=True).encode(order=alt.Order("step:Q"))
     dots = base.mark_circle(color=colour, size=14, opacity=0.8, clip=True)
     now = base.mark_point(stroke=colour, fill="white", filled=True, size=110, strokeWidth=2.5, opacity=1, clip=True)
     return [
@@ -256,8 +256,8 @@ def optimum_marker(optimum: tuple[float, float], min_loss: float) -> alt.Chart:
         alt.Chart(spot)
         .mark_point(shape=STAR, size=260, filled=True, fill=BLACK, stroke="white", strokeWidth=1, opacity=1, clip=True)
         .encode(
-            x="w:Q",
-            y="b:Q",
+            x=alt.X("w:Q"),
+            y=alt.Y("b:Q"),
             tooltip=[
                 alt.Tooltip("label:N", title="optimum"),
                 alt.Tooltip("w:Q", title="w*", format=NUMBER),
@@ -308,7 +308,7 @@ def loss_panel(
     rule = (
         alt.Chart(losses)
         .mark_rule(color=GREY, strokeDash=[3, 3])
-        .encode(x="step:Q")
+        .encode(x=alt.X("step:Q"))
         .transform_filter(alt.datum.step == step)
     )
     optimum = pd.DataFrame({"shown": [shown_best], "loss": [min_loss], "label": ["least-squares MSE"]})
@@ -316,7 +316,8 @@ def loss_panel(
         alt.Chart(optimum)
         .mark_rule(color=BLACK, strokeDash=[6, 4], strokeWidth=1.2)
         .encode(
-            y="shown:Q", tooltip=[alt.Tooltip("label:N", title=""), alt.Tooltip("loss:Q", title="MSE", format=NUMBER)]
+            y=alt.Y("shown:Q"),
+            tooltip=[alt.Tooltip("label:N", title=""), alt.Tooltip("loss:Q", title="MSE", format=NUMBER)],
         )
     )
     return alt.layer(curves, floor_rule, rule, now, title=title).properties(width=width, height=180)
@@ -333,10 +334,11 @@ CONFIG = alt.Config(
 )
 
 
-def row(*panels) -> alt.HConcatChart:
-    return alt.hconcat(*panels, spacing=30, resolve=INDEPENDENT)
+def row(*panels) -> Concat:
+    """Panels side by side: a charts.kit.Concat, the same spec as alt.hconcat without its deep copies."""
+    return hconcat(*panels, spacing=30, resolve=INDEPENDENT)
 
 
-def compose(*rows, step: alt.Parameter) -> alt.VConcatChart:
-    """Rows of panels sharing the one step parameter (declared at the top level)."""
-    return with_params(alt.vconcat(*rows, spacing=24, config=CONFIG, resolve=INDEPENDENT), step)
+def compose(*rows, step: alt.Parameter) -> Concat:
+    """Rows of panels sharing the one step parameter (declared at the top level); the same spec as alt.vconcat."""
+    return with_params(vconcat(*rows, spacing=24, config=CONFIG, resolve=INDEPENDENT), step)

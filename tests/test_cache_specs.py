@@ -33,3 +33,27 @@ def test_finished_spec_datasets_are_arrow_with_the_rows_altair_wrote():
     assert list(back["datasets"].values()) == list(plain["datasets"].values())  # NaN, None: null
     json.dumps(back, allow_nan=False)
     assert json_spec(plain) is plain  # a spec with rows already is left alone
+
+
+def test_frame_digest_follows_every_cell_name_dtype_and_index():
+    from ui.cache import _frame_digest, _series_digest
+
+    frame = pd.DataFrame({"step": [0, 1, 2], "loss": [1.5, math.nan, 0.25], "run": ["a", "b", None]})
+    same = _frame_digest(frame)
+    assert _frame_digest(frame.copy()) == same
+    changed = [
+        frame.assign(loss=[1.5, math.nan, 0.5]),  # one number
+        frame.assign(run=["a", "c", None]),  # one label
+        frame.assign(run=["a", "b", "None"]),  # a missing label against the text "None"
+        frame.assign(step=[0.0, 1.0, 2.0]),  # the same numbers as floats
+        frame.rename(columns={"loss": "mse"}),  # a name
+        frame.set_index(pd.Index([0, 1, 3])),  # the index
+        frame.iloc[:2],  # a row fewer
+        frame[["loss", "step", "run"]],  # the column order
+        pd.DataFrame({"run": ["ab", ""]}),  # text split differently ...
+    ]
+    digests = [_frame_digest(other) for other in changed] + [_frame_digest(pd.DataFrame({"run": ["a", "b"]}))]
+    assert same not in digests
+    assert len(set(digests)) == len(digests)
+    assert _series_digest(frame["loss"]) != _series_digest(frame["loss"].rename("mse"))
+    assert _series_digest(frame["loss"]) == _series_digest(frame["loss"].copy())

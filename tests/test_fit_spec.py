@@ -156,3 +156,54 @@ def test_live_description_reads_like_describe_at_every_step_and_stays_small():
     assert "run 1: A = −1" in kit.read_description(template, 1000)  # its last finite row, step 500
     first = kit.describe("x", frame, {"a": "A", "loss": "loss"}, step=0)
     assert "step 0 of 1000: run 0: A = −2, loss = 1; run 1: A = −2, loss = 1" in first
+
+
+def _composite(concat):
+    """Two rows of panels sharing a step parameter, the upper row two layered panels: built with `concat`."""
+    import altair as alt
+
+    frame = pd.DataFrame({"step": [0, 1, 2], "loss": [3.0, 2.0, 1.5], "run": ["a", "a", "b"]})
+    step = kit.step_slider(2)
+    base = alt.Chart(frame).encode(x="step:Q", y="loss:Q")
+    left = alt.layer(base.mark_line(), base.mark_point().transform_filter(alt.datum.step == step), title="left")
+    pick = alt.selection_point(name="pick", on="click", fields=["run"])
+    right = alt.layer(  # a click selection in a layer: lifted to the top with the view it belongs to
+        alt.Chart(frame.assign(loss=frame["loss"] * 2)).mark_bar().encode(x="run:N", y="loss:Q").add_params(pick)
+    )
+    bottom = alt.Chart(frame).mark_rule().encode(x="step:Q").properties(width=300, height=100)
+    resolve = alt.Resolve(scale=alt.ScaleResolveMap(color="independent"))
+    top = concat("hconcat")(left, right, spacing=30, resolve=resolve)
+    return kit.with_params(concat("vconcat")(top, bottom, spacing=24, config=alt.Config(), resolve=resolve), step)
+
+
+def test_kit_concat_gives_the_spec_altair_composes_and_validates_it():
+    import altair as alt
+    import pytest
+
+    def by_altair(kind):
+        return getattr(alt, kind)
+
+    def by_kit(kind):
+        return getattr(kit, kind)
+
+    for theme in ("default", "none"):
+        with alt.theme.enable(theme):
+            altair_spec = _composite(by_altair).to_dict()
+            kit_spec = _composite(by_kit).to_dict(validate=True)
+        assert kit_spec == altair_spec
+        assert len(kit_spec["datasets"]) == 2
+        assert [p["name"] for p in kit_spec["params"]] == ["pick", kit.STEP] and kit_spec["params"][0]["views"]
+    broken = _composite(by_kit)
+    broken.properties["spacing"] = "wide"  # not a number: the schema says no
+    with pytest.raises(Exception, match="wide"):
+        broken.to_dict(validate=True)
+
+
+def test_kit_concat_refuses_a_selection_it_would_not_lift():
+    import altair as alt
+    import pytest
+
+    frame = pd.DataFrame({"run": ["a", "b"], "loss": [1.0, 2.0]})
+    unit = alt.Chart(frame).mark_bar().encode(x="run:N", y="loss:Q").add_params(alt.selection_point(name="pick"))
+    with pytest.raises(ValueError, match=r"alt\.layer"):
+        kit.hconcat(unit, unit).to_dict()

@@ -21,7 +21,7 @@ def fit_chart(
     x_name: str = "x",
     y_name: str = "y",
     future: bool = True,
-) -> alt.VConcatChart:
+) -> lf.Concat:
     """Page 2: the data with the line at the current step, the path on the MSE surface, and the loss per step (the
     whole run's loss unless `future` is off)."""
     frame = finite_rows(trajectory[["step", "w", "b", "loss"]])

@@ -8,7 +8,19 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from charts.kit import GREEN, LOSS_FLOOR, ORANGE, PALETTE, VERMILION, YELLOW, finite_rows, step_slider, with_params
+from charts.kit import (
+    GREEN,
+    LOSS_FLOOR,
+    ORANGE,
+    PALETTE,
+    VERMILION,
+    YELLOW,
+    Concat,
+    finite_rows,
+    hconcat,
+    step_slider,
+    with_params,
+)
 from gd_core.stability import excess_loss
 from ui.numbers import lr_label, minus
 
@@ -89,7 +101,7 @@ def sweep_chart(
         .mark_rect(opacity=0.13)
         .encode(
             x=alt.X("start:Q", scale=x_scale, title="learning rate (log scale)"),
-            x2="end:Q",
+            x2=alt.X2("end:Q"),
             fill=alt.Fill("regime:N", scale=fills, legend=None),
             tooltip=[alt.Tooltip("title:N", title="regime")],
         )
@@ -100,7 +112,7 @@ def sweep_chart(
         .encode(
             x=alt.X("anchor:Q", scale=x_scale),
             y=alt.value(-22),  # above the plot, like a header over each band (a second line drops below)
-            text="title:N",
+            text=alt.Text("title:N"),
             fill=alt.Fill("regime:N", scale=inks, legend=None),
         )
         for align, dx in (("left", 3), ("right", -3))
@@ -122,13 +134,13 @@ def sweep_chart(
     rule_text = [
         alt.Chart(rules[rules["align"] == align])
         .mark_text(align=align, baseline="top", dx=dx, fontSize=12, color="#333")
-        .encode(x=alt.X("lr:Q", scale=x_scale), y=alt.value(6), text="text:N")
+        .encode(x=alt.X("lr:Q", scale=x_scale), y=alt.value(6), text=alt.Text("text:N"))
         for align, dx in (("right", -4), ("left", 4))
     ]
     colour = alt.Color("kind:N", scale=kinds, title=None, legend=alt.Legend(orient="bottom"))
     shape = alt.Shape("kind:N", scale=alt.Scale(domain=kinds.domain, range=["circle", "cross"]), title=None)
     lr_tips = [alt.Tooltip("lr:Q", format=".4~g"), alt.Tooltip("lr_times_L:Q", title="lr·L", format=".4~g")]
-    line = alt.Chart(finished).mark_line(color=PALETTE[0], strokeWidth=1.5).encode(x=lr_axis, y="shown_loss:Q")
+    line = alt.Chart(finished).mark_line(color=PALETTE[0], strokeWidth=1.5).encode(x=lr_axis, y=alt.Y("shown_loss:Q"))
     points = (
         alt.Chart(finished)
         .mark_point(size=45, filled=True, opacity=1)
@@ -153,7 +165,13 @@ def sweep_chart(
     crosses = (
         alt.Chart(diverged)
         .mark_point(size=90, filled=True, opacity=1)
-        .encode(x=lr_axis, y=alt.value(30), color=colour, shape=shape, tooltip=[*lr_tips, "regime:N", "outcome:N"])
+        .encode(
+            x=lr_axis,
+            y=alt.value(30),
+            color=colour,
+            shape=shape,
+            tooltip=[*lr_tips, alt.Tooltip("regime:N"), alt.Tooltip("outcome:N")],
+        )
     )
     layers = [band_marks, *band_titles, rule_marks, *rule_text, line, points, crosses]
     title = alt.Title(f"{loss_name(min_loss).capitalize()} after {steps} steps, one run per lr", offset=34)
@@ -204,7 +222,7 @@ def trajectory_chart(
     stride: int,
     width=340,
     height=300,
-) -> alt.HConcatChart:
+) -> Concat:
     """Loss above its minimum (log) and one parameter against step for each chosen lr, on one step slider (every
     `stride`-th of `steps`) that filters both in the browser. Diverged runs end in a red cross at their last finite
     point (clamped into the window).
@@ -277,16 +295,25 @@ def trajectory_chart(
     optimum_rule = (
         alt.Chart(pd.DataFrame({"plot": [plotted_best], "text": [minus(f"{param}* = {best:.4g}")]}))
         .mark_rule(strokeDash=[5, 3], color="#666")
-        .encode(y=y_value, tooltip="text:N")
+        .encode(y=y_value, tooltip=alt.Tooltip("text:N"))
     )
-    end_tips = ["label:N", alt.Tooltip("step:Q", title="last finite step"), alt.Tooltip("value:Q", format=".4~g")]
+    end_tips = [
+        alt.Tooltip("label:N"),
+        alt.Tooltip("step:Q", title="last finite step"),
+        alt.Tooltip("value:Q", format=".4~g"),
+    ]
     end_base = alt.Chart(ends).encode(x=x, tooltip=end_tips).transform_filter(alt.datum.step <= step)
     end_cross = end_base.mark_point(shape="cross", size=110, filled=True, color=DIVERGED_COLOUR, opacity=1)
     last_step = int(frame["step"].max())
     end_text = [  # the note sits on the side of the cross that has room
         alt.Chart(ends[(ends["step"] > last_step / 2) == (align == "right")])
         .mark_text(align=align, dx=dx, fontSize=11, color=DIVERGED_COLOUR)
-        .encode(x=x, y=alt.Y("note_value:Q", scale=window_scale, title=value_title), text="note:N", tooltip=end_tips)
+        .encode(
+            x=x,
+            y=alt.Y("note_value:Q", scale=window_scale, title=value_title),
+            text=alt.Text("note:N"),
+            tooltip=end_tips,
+        )
         .transform_filter(alt.datum.step <= step)
         for align, dx in (("right", -9), ("left", 9))
     ]
@@ -302,4 +329,4 @@ def trajectory_chart(
         line_opacity=0.2,  # an lr near 2/L zigzags every step: faint lines, dots show the two branches
     )
     pad = alt.AutoSizeParams(type="pad", contains="padding")  # "fit" does not apply to concatenated views
-    return with_params(alt.hconcat(loss_panel, value_panel, autosize=pad), step)
+    return with_params(hconcat(loss_panel, value_panel, autosize=pad), step)  # charts.kit's: no deep copies

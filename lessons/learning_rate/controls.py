@@ -113,6 +113,7 @@ def choice_label(choice: float, unit: float) -> str:
     return lr_label(choice) if unit == 1.0 else f"{choice:g}/L = {choice * unit:.4g}"
 
 
+@cached  # a rerun that changed nothing hashes the summary (ui.cache: its bytes) instead of rebuilding the table
 def run_table(summary: pd.DataFrame, largest: float, quadratic: gd.Quadratic) -> pd.DataFrame:
     """gd.regime_table of a sweep (L = largest) with an `outcome` column in words, for tables, charts and CSV."""
     table = gd.regime_table(summary, largest, quadratic)

@@ -6,7 +6,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from charts.kit import finite_rows, with_params
+from charts.kit import Concat, finite_rows, hconcat, with_params
 from lessons.learning_rate.charts import RUN_COLOURS, in_window, run_labels
 
 __all__ = ["contraction_chart", "eigen_chart", "run_labels"]
@@ -34,7 +34,12 @@ def contraction_chart(
     top = float(min(max(1.1, 1.05 * max(rules["rho"].max(), data["shown"].max())), MAX_RATIO)) if len(data) else 1.1
     y = alt.Y("shown:Q", title="‖θₖ − θ*‖ / ‖θₖ₋₁ − θ*‖", scale=alt.Scale(domain=[0, top], nice=False))
     colour, x = _colour(labels), _step_axis(last_step)
-    tips = ["label:N", "step:Q", alt.Tooltip("measured:Q", format=".6~g"), alt.Tooltip("predicted:Q", format=".6~g")]
+    tips = [
+        alt.Tooltip("label:N"),
+        alt.Tooltip("step:Q"),
+        alt.Tooltip("measured:Q", format=".6~g"),
+        alt.Tooltip("predicted:Q", format=".6~g"),
+    ]
     base = alt.Chart(data).encode(x=x, y=y, color=colour, tooltip=tips)
     dots = base.mark_circle(size=16, opacity=1, clip=True).transform_filter(alt.datum.step <= step)
     rule = (
@@ -43,7 +48,7 @@ def contraction_chart(
         .encode(
             y=alt.Y("rho_shown:Q", scale=alt.Scale(domain=[0, top], nice=False)),
             color=colour,
-            tooltip=["label:N", alt.Tooltip("rho:Q", title="predicted ρ", format=".6~g")],
+            tooltip=[alt.Tooltip("label:N"), alt.Tooltip("rho:Q", title="predicted ρ", format=".6~g")],
         )
     )
     title = "Contraction per step: measured (dots) and predicted max|1 − lr·λ| (dashed)"
@@ -54,7 +59,7 @@ def contraction_chart(
 
 def eigen_chart(
     eigen: pd.DataFrame, labels: dict[float, str], step: alt.Parameter, last_step: int, width=340, height=240
-) -> alt.HConcatChart:
+) -> Concat:
     """The coordinates along the slow (λmin) and fast (λmax) eigenvectors against step: dots measured, faint line
     predicted c(0)·Π(1 − lr·λ); each panel's window is ±1.25 of its largest starting |c|, runs cut at its edge."""
     data = eigen.assign(label=eigen["lr"].map(labels))
@@ -81,4 +86,4 @@ def eigen_chart(
         layer = alt.layer(line.transform_filter(alt.datum.step <= step), dots.transform_filter(alt.datum.step <= step))
         panels.append(layer.properties(width=width, height=height, title=title))
     pad = alt.AutoSizeParams(type="pad", contains="padding")
-    return with_params(alt.hconcat(*panels, autosize=pad), step)
+    return with_params(hconcat(*panels, autosize=pad), step)  # charts.kit's: no deep copies

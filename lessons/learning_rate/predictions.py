@@ -99,13 +99,14 @@ def curvature_metrics(found: Predictions) -> None:
 
 # The two charts as finished specs cached by their inputs (ui.cache.chart_spec): building and validating them with
 # Altair on every rerun was 75 ms of an identical rerun of the page (cProfile). The slider is made inside, so the
-# cache key is plain data.
+# cache key is plain data; the rows are thinned inside too, so a rerun whose chart did not change filters nothing.
 def _contraction_chart(steps_frame: pd.DataFrame, labels: dict, stride: int, steps: int):
-    return pc.contraction_chart(steps_frame, labels, step_slider(steps, stride=stride), steps)
+    shown = thin(above_floor(steps_frame), stride)
+    return pc.contraction_chart(shown, labels, step_slider(steps, stride=stride), steps)
 
 
 def _eigen_chart(eigen: pd.DataFrame, labels: dict, stride: int, steps: int):
-    return pc.eigen_chart(eigen, labels, step_slider(steps, stride=stride), steps)
+    return pc.eigen_chart(thin(eigen, stride), labels, step_slider(steps, stride=stride), steps)
 
 
 def prediction_section(found: Predictions, table: pd.DataFrame, steps: int) -> None:
@@ -113,7 +114,7 @@ def prediction_section(found: Predictions, table: pd.DataFrame, steps: int) -> N
     stride = thinning_stride(steps)
     labels = dict(zip(table["lr"], pc.run_labels(table), strict=True))
     screen.chart(
-        chart_spec(_contraction_chart, thin(above_floor(found.steps), stride), labels, stride, steps),
+        chart_spec(_contraction_chart, found.steps, labels, stride, steps),
         "Measured ratio of distances to the minimum per step (dots) and the ratio the Hessian predicts (dashed), "
         "for each chosen learning rate: " + ", ".join(labels.values()),
     )
@@ -126,7 +127,7 @@ def prediction_section(found: Predictions, table: pd.DataFrame, steps: int) -> N
     if found.eigen is None:
         return
     screen.chart(
-        chart_spec(_eigen_chart, thin(found.eigen, stride), labels, stride, steps),
+        chart_spec(_eigen_chart, found.eigen, labels, stride, steps),
         "Each run's distance to the minimum along the stiff and the flat eigen-direction, against step",
     )
     curv = found.curvature

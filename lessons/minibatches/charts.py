@@ -10,6 +10,7 @@ import pandas as pd
 import gd_core as gd
 from charts import line_fit as lf
 from charts.kit import BLACK, BLUE, NUMBER, ORANGE, VERMILION, finite_rows, step_slider, thin, thinning_stride
+from ui.cache import cached
 
 MAX_BATCH_ROWS = 30_000  # (step, point) rows shipped to highlight each step's batch
 FULL, MINI = "full batch", "minibatch"
@@ -57,6 +58,19 @@ def shown_steps(full: pd.DataFrame, mini: pd.DataFrame) -> list[int]:
     """The minibatch steps minibatch_chart ships (the kit's thinning rule on the longer run)."""
     last = int(max(finite_rows(full)["step"].max(), finite_rows(mini)["step"].max()))
     return sorted(set(thin(finite_rows(mini).assign(run=1), thinning_stride(last))["step"].tolist()))
+
+
+@cached  # an identical rerun hashes the two runs (ui.cache: their bytes) instead of redoing this pandas
+def derived(
+    full: pd.DataFrame, mini: pd.DataFrame, per_epoch: int, n: int, batch_size: int, optimum: tuple[float, float]
+) -> tuple[pd.DataFrame, list[int], int, int, tuple]:
+    """What the page derives from the two runs: the minibatch frame with its columns, the steps the chart ships,
+    the (step, point) rows of their batches, the data points shown, and the (w, b) ranges of the MSE surface."""
+    mini = with_minibatch_columns(mini, per_epoch)
+    shown = shown_steps(full, mini)  # build only the (step, point) rows the chart ships
+    listed = batch_rows(shown, n, batch_size)
+    ranges = lf.surface_ranges(pd.concat([full, mini]), optimum)
+    return mini, shown, listed, shown_point_count(n, listed), ranges
 
 
 def batch_rows(steps: list[int], n: int, batch: int) -> int:
@@ -110,7 +124,7 @@ def minibatch_chart(
     y_name: str = "y",
     listed_rows: int | None = None,
     future: bool = True,
-) -> alt.VConcatChart:
+) -> lf.Concat:
     """Page 3: both paths on the surface, the loss of both, the current batch in the data, the two gradient steps."""
     full = finite_rows(full[["step", "w", "b", "loss"]]).assign(series=FULL, run=0)
     mini = finite_rows(mini).assign(series=MINI, run=1)
@@ -157,8 +171,8 @@ def minibatch_chart(
             size=60 if len(shown) <= 500 else 36,
         )
         .encode(
-            x="x:Q",
-            y="y:Q",
+            x=alt.X("x:Q"),
+            y=alt.Y("y:Q"),
             tooltip=[
                 alt.Tooltip("step:Q"),
                 alt.Tooltip("index:Q", title="row"),
@@ -214,17 +228,17 @@ def _arrow_panel(arrows: pd.DataFrame, step: alt.Parameter) -> alt.LayerChart:
         .encode(
             x=lf.x_field("zero", "Δw (longer step scaled to 1)", domain),
             y=lf.y_field("zero", "Δb (longer step scaled to 1)", domain),
-            x2="u:Q",
-            y2="v:Q",
+            x2=alt.X2("u:Q"),
+            y2=alt.Y2("v:Q"),
         )
         .transform_calculate(zero="0")
     )
     heads = base.mark_point(shape="triangle-up", filled=True, size=160, opacity=1).encode(
-        x="u:Q", y="v:Q", angle=alt.Angle("angle:Q", scale=None)
+        x=alt.X("u:Q"), y=alt.Y("v:Q"), angle=alt.Angle("angle:Q", scale=None)
     )
-    axes = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="#B8C0CA").encode(x="zero:Q") + alt.Chart(
+    axes = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="#B8C0CA").encode(x=alt.X("zero:Q")) + alt.Chart(
         pd.DataFrame({"zero": [0.0]})
-    ).mark_rule(color="#B8C0CA").encode(y="zero:Q")
+    ).mark_rule(color="#B8C0CA").encode(y=alt.Y("zero:Q"))
     return alt.layer(axes, shafts, heads, title="The step taken vs the full-gradient step, at this step").properties(
         width=side, height=side
     )

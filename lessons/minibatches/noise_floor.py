@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 import gd_core as gd
-from charts.kit import BLUE, GREY, VERMILION, finite_rows
+from charts.kit import BLUE, GREY, VERMILION, Concat, finite_rows, hconcat
 from ui import screen
 from ui.cache import cached, chart_spec
 from ui.numbers import shown_number
@@ -34,14 +34,18 @@ def noise_floor(data, lr: float, seed: int, device: str) -> gd.BatchSweep:
     return gd.sweep_batch_sizes(problem, batch_sizes(data.dataset.n), lr=lr, steps=STEPS, seeds=seed, device=device)
 
 
-def floor_chart(floor: pd.DataFrame, width=330, height=260) -> alt.HConcatChart:
+def floor_chart(floor: pd.DataFrame, width=330, height=260) -> Concat:
     """Plateau f − f* against B (log–log): measured dots, the predicted curve; beside it the points read per step."""
     data = finite_rows(floor.loc[floor["plateau"] > 0, ["batch_size", "plateau", "points_per_step"]])
     curve = finite_rows(floor.loc[floor["predicted"] > 0, ["batch_size", "predicted"]])  # nan at lr ≥ 2/λmax
     x = alt.X("batch_size:Q", title="batch size B (log scale)", scale=alt.Scale(type="log"), axis=alt.Axis(format="~g"))
     y_title = "plateau f(θ) − f(θ*) (log scale)"
     y = alt.Y("plateau:Q", title=y_title, scale=alt.Scale(type="log"))
-    tips = ["batch_size:Q", alt.Tooltip("plateau:Q", format=".4~g"), alt.Tooltip("predicted:Q", format=".4~g")]
+    tips = [
+        alt.Tooltip("batch_size:Q"),
+        alt.Tooltip("plateau:Q", format=".4~g"),
+        alt.Tooltip("predicted:Q", format=".4~g"),
+    ]
     measured = alt.Chart(data).mark_circle(size=60, opacity=1, color=VERMILION).encode(x=x, y=y, tooltip=tips[:2])
     predicted = (
         alt.Chart(curve)
@@ -57,11 +61,13 @@ def floor_chart(floor: pd.DataFrame, width=330, height=260) -> alt.HConcatChart:
         .encode(
             x=x,
             y=alt.Y("points_per_step:Q", title="points read per step (log scale)", scale=alt.Scale(type="log")),
-            tooltip=["batch_size:Q", alt.Tooltip("points_per_step:Q", format=".4~g")],
+            tooltip=[alt.Tooltip("batch_size:Q"), alt.Tooltip("points_per_step:Q", format=".4~g")],
         )
         .properties(width=width, height=height, title="Cost: points read per step")
     )
-    return alt.hconcat(left, cost, autosize=alt.AutoSizeParams(type="pad", contains="padding"))
+    return hconcat(
+        left, cost, autosize=alt.AutoSizeParams(type="pad", contains="padding")
+    )  # charts.kit's: no deep copies
 
 
 def noise_floor_section(data, lr: float, seed: int, device: str) -> None:

@@ -6,7 +6,6 @@ import pandas as pd
 import streamlit as st
 
 import gd_core as gd
-from charts import line_fit as lf
 from charts.kit import live_description, read_description
 from export.scene import RunSpec, SceneSpec
 from gd_core.budget import affordable_steps, check_descent
@@ -77,13 +76,10 @@ try:
 except ValueError as error:
     dc.show_error(error)
     st.stop()
-mini = charts.with_minibatch_columns(mini, per_epoch)
-shown = charts.shown_steps(full, mini)  # build only the (step, point) rows the chart ships
-listed = charts.batch_rows(shown, n, batch_size)
-points = charts.shown_point_count(n, listed)
-membership = dc.batch_membership(data, batch_size, steps + 1, s.seed, points, tuple(shown))
 best = dc.least_squares(data)
-surface = dc.surface(data, lf.surface_ranges(pd.concat([full, mini]), best.optimum), 50, s.device)
+mini, shown, listed, points, ranges = charts.derived(full, mini, per_epoch, n, batch_size, best.optimum)
+membership = dc.batch_membership(data, batch_size, steps + 1, s.seed, points, tuple(shown))
+surface = dc.surface(data, ranges, 50, s.device)
 names = data.dataset.x_name, data.dataset.y_name
 chart = chart_spec(
     charts.minibatch_chart,

@@ -13,12 +13,29 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from charts.kit import EXACT, GREY, PALETTE, finite_rows, loss_floor, step_slider, thin, thinning_stride, with_params
+from charts.kit import (
+    EXACT,
+    GREY,
+    PALETTE,
+    Concat,
+    finite_rows,
+    hconcat,
+    loss_floor,
+    step_slider,
+    thin,
+    thinning_stride,
+    vconcat,
+    with_params,
+)
 from ui.numbers import minus, shown_number
 
 CURVE_WIDTH, CURVE_HEIGHT = 440, 330
 SIDE_WIDTH, SIDE_HEIGHT = 330, 135
 FOLLOW_GROWTH = 10.0  # a run spreading this many times its first step's extent gets a view that follows
+# The composite's axis and title type, passed to its constructor (no chained .configure_* copies)
+CONFIG = alt.Config(
+    axis=alt.AxisConfig(labelFontSize=12, titleFontSize=13), title=alt.TitleConfig(fontSize=14, anchor="start")
+)
 ZOOM = 4.0  # a diverging run's view zooms out by this factor at a time (and holds still in between)
 TYPED_HALF_WIDTH = 5.0  # a typed loss is drawn at least this far either side of its run, so its shape shows
 STILL = 1e-3  # a step shorter than this fraction of the view draws no arrow
@@ -254,17 +271,17 @@ def curve_view(
             pd.concat([arrows, landing.merge(arrows[["step", "base"]], on="step")])[["step", "a", "loss", "base"]]
         )
         .mark_rule(clip=True, strokeDash=[4, 3], color=GREY)
-        .encode(x, y, y2="base:Q")
+        .encode(x, y, y2=alt.Y2("base:Q"))
         .transform_filter(now)
     )
     tangent_line = colour(
         alt.Chart(tangent)
         .mark_rule(clip=True, strokeWidth=3)
         .encode(
-            x="a_lo:Q",
-            x2="a_hi:Q",
-            y="loss_lo:Q",
-            y2="loss_hi:Q",
+            x=alt.X("a_lo:Q"),
+            x2=alt.X2("a_hi:Q"),
+            y=alt.Y("loss_lo:Q"),
+            y2=alt.Y2("loss_hi:Q"),
             tooltip=[alt.Tooltip("step:Q"), alt.Tooltip("slope:Q", title="slope f′", format=EXACT)],
         ),
         "tangent",
@@ -273,15 +290,18 @@ def curve_view(
     arrow_tip = [alt.Tooltip("step:Q"), alt.Tooltip("move:Q", title="−lr·f′", format=EXACT)]
     arrow_tip += [alt.Tooltip("a_next:Q", title=f"new {param}", format=EXACT)]
     arrow_shaft = colour(
-        arrow.mark_rule(clip=True, strokeWidth=3).encode(x="a:Q", x2="a_next:Q", y="base:Q", tooltip=arrow_tip), "step"
+        arrow.mark_rule(clip=True, strokeWidth=3).encode(
+            x=alt.X("a:Q"), x2=alt.X2("a_next:Q"), y=alt.Y("base:Q"), tooltip=arrow_tip
+        ),
+        "step",
     )
     arrow_head = arrow.mark_point(shape="triangle", filled=True, size=170, opacity=1, clip=True).encode(
-        x="a_next:Q", y="base:Q", angle=alt.Angle("angle:Q", scale=None), tooltip=arrow_tip
+        x=alt.X("a_next:Q"), y=alt.Y("base:Q"), angle=alt.Angle("angle:Q", scale=None), tooltip=arrow_tip
     )
     arrow_head = colour(arrow_head, "step")
     arrow_label = arrow.mark_text(  # under the shaft: the tangent lies above the curve's bottom, the label below
         dy=6, baseline="top", fontSize=13, fontWeight="bold", clip=True, color=COLOURS["step"]
-    ).encode(x="a_mid:Q", y="base:Q", text="label:N")
+    ).encode(x=alt.X("a_mid:Q"), y=alt.Y("base:Q"), text=alt.Text("label:N"))
     landing_tip = [alt.Tooltip("a:Q", title=f"new {param}", format=EXACT), alt.Tooltip("loss:Q", format=EXACT)]
     landed = alt.Chart(landing).mark_point(clip=True, size=130, strokeWidth=2.5, filled=False, opacity=1)
     landed = colour(landed.encode(x, y, tooltip=landing_tip), "step").transform_filter(now)
@@ -331,7 +351,7 @@ def one_weight_chart(
     minimum: float | None = None,
     value: int = 0,
     future: bool = True,
-) -> alt.HConcatChart:
+) -> Concat:
     """The page's composite: the loss curve view beside A(k) and loss(k), all driven by one step slider."""
     frame = finite_rows(frame)
     windows = step_windows(frame, param, minimum)
@@ -353,12 +373,14 @@ def one_weight_chart(
     a_y = alt.Y("a:Q", title=f"{param}ₖ", scale=a_scaled, axis=a_axis)
     if minimum is not None:
         marker = pd.DataFrame({"a": [minimum], "label": [f"minimum {param} = {minimum:g}".replace("-", "−")]})
-        rule = alt.Chart(marker).mark_rule(color=PALETTE[2], strokeDash=[6, 4], strokeWidth=2).encode(y="a:Q")
+        rule = alt.Chart(marker).mark_rule(color=PALETTE[2], strokeDash=[6, 4], strokeWidth=2).encode(y=alt.Y("a:Q"))
         rule += (
             alt.Chart(marker)
             .mark_text(align="right", dy=-7, color=PALETTE[2], fontSize=12)
             # at the last step, not at a pixel: it stays inside the view whatever width ui.screen gives it
-            .encode(y="a:Q", x=alt.datum(int(points["step"].max()), type="quantitative"), text="label:N")
+            .encode(
+                y=alt.Y("a:Q"), x=alt.datum(int(points["step"].max()), type="quantitative"), text=alt.Text("label:N")
+            )
         )
     a_view = _series_view(points, "a", param, step, a_y, rule, future).properties(title=f"{param}ₖ against step")
 
@@ -380,10 +402,11 @@ def one_weight_chart(
 
     on_grid = views[views["step"] % stride == 0][["x_lo", "x_hi", "y_lo", "y_hi"]]
     domains = alt.param(name=DOMAINS, value=on_grid.to_numpy().tolist())
-    chart = (
-        alt.hconcat(curve_view(points, curve, views, step, stride, param), alt.vconcat(a_view, loss_view, spacing=28))
-        .properties(spacing=36, autosize=alt.AutoSizeParams(type="pad", contains="padding"))  # "fit": concat warns
-        .configure_axis(labelFontSize=12, titleFontSize=13)
-        .configure_title(fontSize=14, anchor="start")
+    chart = hconcat(  # charts.kit's: the same spec as alt.hconcat/alt.vconcat, without their deep copies
+        curve_view(points, curve, views, step, stride, param),
+        vconcat(a_view, loss_view, spacing=28),
+        spacing=36,
+        autosize=alt.AutoSizeParams(type="pad", contains="padding"),  # "fit": concat warns
+        config=CONFIG,
     )
     return with_params(chart, step, domains)

@@ -13,7 +13,18 @@ import numpy as np
 import pandas as pd
 
 from charts.contours import DIVERGING, VIRIDIS, casing, isolines
-from charts.kit import LOSS_FLOOR, STAR, colour_of, finite_rows, step_slider, thin, thinning_stride, with_params
+from charts.kit import (
+    LOSS_FLOOR,
+    STAR,
+    Concat,
+    colour_of,
+    finite_rows,
+    hconcat,
+    step_slider,
+    thin,
+    thinning_stride,
+    with_params,
+)
 from gd_core.optimizers import OPTIMIZER_LABELS
 from ui.numbers import shown_number
 
@@ -126,7 +137,7 @@ def optimizer_chart(
     start: tuple[float, float],
     steps: int,
     optimizers: Sequence[str],
-) -> alt.HConcatChart:
+) -> Concat:
     """Map (banded loss, paths, current points, minima, start; click to pick a start) beside loss against step.
 
     `surface`: gd.loss_surface frame (x, y, loss). `paths`: every optimizer's trajectory with an `optimizer`
@@ -168,9 +179,9 @@ def optimizer_chart(
         .mark_rect(clip=True)
         .encode(
             x=alt.X("x_lo:Q", title="x", scale=x_scale, axis=x_axis),
-            x2="x_hi:Q",
+            x2=alt.X2("x_hi:Q"),
             y=alt.Y("y_lo:Q", title="y", scale=y_scale, axis=y_axis),
-            y2="y_hi:Q",
+            y2=alt.Y2("y_hi:Q"),
             fill=alt.Fill(
                 "shade:Q",
                 title="loss",
@@ -196,7 +207,9 @@ def optimizer_chart(
         alt.Tooltip("y:Q", format=".6g"),
         alt.Tooltip("loss:Q", format=".6g"),
     ]
-    lines = base.mark_line(clip=True, strokeWidth=2.5).encode(x=x, y=y, color=colour, order="step:Q", detail="label:N")
+    lines = base.mark_line(clip=True, strokeWidth=2.5).encode(
+        x=x, y=y, color=colour, order=alt.Order("step:Q"), detail=alt.Detail("label:N")
+    )
     # Under each path: a casing in black or white, whichever contrasts the path, inside a thin halo of the other.
     # Any colour under it contrasts black or white by at least 4.5:1, so every path reads on every map colour.
     inner = [casing(colour_of(name)) for name in optimizers]
@@ -204,7 +217,7 @@ def optimizer_chart(
     cased = alt.layer(
         *[
             base.mark_line(clip=True, strokeWidth=width, opacity=1, description=CASING).encode(
-                x=x, y=y, order="step:Q", detail="label:N",
+                x=x, y=y, order=alt.Order("step:Q"), detail=alt.Detail("label:N"),
                 stroke=alt.Stroke("label:N", scale=alt.Scale(domain=labels, range=ring), legend=None),
             )
             for width, ring in ((7.0, outer), (5.0, inner))
@@ -213,7 +226,7 @@ def optimizer_chart(
     contour_lines = (
         alt.Chart(isolines(surface, contour_levels(cells, signed), log=not signed))
         .mark_rule(clip=True, color="#1B1F24", opacity=0.35, strokeWidth=0.8, description=CONTOURS)
-        .encode(x=x, y=y, x2="x2:Q", y2="y2:Q")
+        .encode(x=x, y=y, x2=alt.X2("x2:Q"), y2=alt.Y2("y2:Q"))
     )
     current = (
         base.transform_filter(up_to_step)
@@ -271,7 +284,7 @@ def optimizer_chart(
     loss_chart = alt.LayerChart(
         layer=[
             base.mark_line(clip=True, strokeWidth=2.5)
-            .encode(x=step_x, y=loss_y, color=colour, order="step:Q", tooltip=path_tooltip)
+            .encode(x=step_x, y=loss_y, color=colour, order=alt.Order("step:Q"), tooltip=path_tooltip)
             .transform_filter(up_to_step),
             rule,
             here.encode(x=step_x, y=loss_y, color=colour, tooltip=path_tooltip),
@@ -279,9 +292,11 @@ def optimizer_chart(
         title="Loss against step",
         **LOSS_SIZE,
     )
-    # Built in one constructor call: each chained .resolve_*/.configure_* deep-copies the whole tree.
-    chart = alt.HConcatChart(
-        hconcat=[surface_map, loss_chart],
+    # Built in one constructor call: each chained .resolve_*/.configure_* deep-copies the whole tree; and charts.kit's
+    # hconcat, not Altair's, whose constructor deep-copies both views again to lift the click selection.
+    chart = hconcat(
+        surface_map,
+        loss_chart,
         spacing=20,
         resolve=alt.Resolve(
             scale=alt.ScaleResolveMap(color="shared", fill="independent"),

@@ -87,10 +87,11 @@ def use_clicked_start(map_key: str = map_key, x_key: str = x_key, y_key: str = y
         st.session_state[clicks] += 1
 
 
+combined = c.combine_runs(frames)  # once a rerun: the chart, its description, the schedule panel
 chart = chart_spec(
     charts.optimizer_chart,
     c.surface_grid(surface, s.device),
-    c.combine_runs(frames),
+    combined,
     view=problem.view,
     minima=problem.minima,
     start=(x0, y0),
@@ -99,7 +100,7 @@ chart = chart_spec(
 )
 described = live_description(
     "Each optimizer's path over the loss map and its loss against step",
-    c.combine_runs(frames),
+    combined,
     {"x": "x", "y": "y", "loss": "loss"},
     by="optimizer",
 )
@@ -112,7 +113,7 @@ screen.chart(
     selection_mode=charts.PICK,
 )  # fmt: skip
 st.caption(race.mode_caption(mode, optimizers, surface))
-sc.schedule_panel(schedule, c.combine_runs(frames), steps, by="optimizer")
+sc.schedule_panel(schedule, combined, steps, by="optimizer")
 if optimizers:  # the learning rates of the race, on screen (the sliders sit in an expander)
     st.caption("Learning rates: " + " · ".join(f"{gd.OPTIMIZER_LABELS[name]} {lrs[name]:g}" for name in optimizers))
     if any(name not in gd.FIRST_ORDER for name in optimizers) and steps > c.SECOND_ORDER_STEPS:
@@ -151,7 +152,7 @@ with st.expander("Update rules (as torch.optim computes them, g = ∇f(θ), η =
 if frames:
     st.download_button(
         "Download all trajectories (CSV)",
-        lambda: c.combine_runs(frames).to_csv(index=False),  # written only when clicked
+        lambda: combined.to_csv(index=False),  # written only when clicked
         file_name=f"optimizers_{surface}.csv",
         mime="text/csv",
         key=key("csv"),
