@@ -6,10 +6,11 @@
 
 For each page it starts one session (the server otherwise idle), runs the page twice to warm it, then measures
 (a) an identical rerun, (b) a change of the page's first slider back to a value it had (st.cache_data hits) and
-(c) a change to a value it never had (the page recomputes). The cost of a rerun is the server process's CPU time
-(every thread; the nanosecond process clock, the same count as /proc/<pid>/stat utime + stime) from just before the
-rerun is sent to when the server has gone quiet again after script_finished (its post-run garbage collection
-included). Bytes: what the client received for an identical rerun, keeping the browser's message cache.
+(c) a change to a value it never had, next to the current one (the page recomputes). The cost of a rerun is the
+server process's CPU time (every thread; the nanosecond process clock, the same count as /proc/<pid>/stat
+utime + stime) from just before the rerun is sent to when the server has gone quiet again after script_finished
+(its post-run garbage collection included). Bytes: what the client received for an identical rerun, keeping the
+browser's message cache.
 The floor: bench/floor_app.py sending the same number of elements, the page's charts as precomputed spec dicts.
 """
 
@@ -106,10 +107,14 @@ def find_control(elements: list) -> Control | None:
 
 
 def fresh_values(control: Control, count: int) -> list[float]:
-    """`count` values of the control, spread over its range, none of them its current value."""
-    others = [v for v in control.values if v != control.default[0]]
-    step = max(1, len(others) // (count + 1))
-    return others[step::step][:count] if len(others) > count else others[:count]
+    """`count` values of the control next to its current value (none of them it), as a student nudges a slider.
+
+    Not spread over the whole range: the far end of a slider is the page's heaviest request (2,000 race steps on
+    page 5), which the page's work budget refuses with a message, so a "recompute" there measured the message."""
+    values = list(control.values)
+    here = values.index(control.default[0]) if control.default[0] in values else 0
+    near = sorted((i for i in range(len(values)) if i != here), key=lambda i: (abs(i - here), i))
+    return [values[i] for i in near[:count]]
 
 
 def capture(elements: list) -> list[dict | None]:
