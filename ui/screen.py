@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from charts.kit import fit_spec
-
 WIDTH_KEY = "screen.width"  # the session-state key of the last reported main-column width (px)
 BUCKET = 20  # px: widths are reported rounded down to this, so resizing reruns rarely
 HYSTERESIS = 40  # px: a change smaller than this is not reported (a scrollbar coming and going)
@@ -102,6 +100,8 @@ def chart(spec, description: str, *, share: float = 1.0, **kwargs):
     """Draw a chart (a finished Vega-Lite dict, or an Altair chart) fitted to `share` of the main column, with
     presenter view's chart text when presenting and `description` as its text alternative. kwargs go to
     st.vega_lite_chart (key, on_select, selection_mode)."""
+    from charts.kit import fit_spec  # here, not at the top: app.py imports this module, the home page draws no chart
+
     if not isinstance(spec, dict):
         from ui.cache import finished_spec
 
