@@ -196,6 +196,28 @@ def quantiles(values: list[float]) -> str:
     return f"{pick(0.5):7.2f}{pick(0.95):7.2f}{ordered[-1]:7.2f}"
 
 
+def grown(path: str, warm_at: float, top: int = 15) -> None:
+    """From the server's memory log: the warm server's holdings (the last line before `warm_at`, else the first)
+    against the last line, and the object types that grew most."""
+    import json
+
+    lines = [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+    if len(lines) < 2:
+        print(f"memory log {path}: {len(lines)} line(s), nothing to compare")
+        return
+    warm = ([line for line in lines if line["t"] <= warm_at] or lines[:1])[-1]
+    last = lines[-1]
+    print(f"\nmemory log {path}: warm ({warm['t'] - warm_at:+.0f} s) vs last ({last['t'] - warm_at:+.0f} s)")
+    for key in ("rss_mb", "python_blocks", "tracked", "frozen", "sessions"):
+        print(f"  {key:14}{warm[key]!s:>12} -> {last[key]!s:>12}")
+    names = set(warm["types"]) | set(last["types"])
+    deltas = sorted(((last["types"].get(n, 0) - warm["types"].get(n, 0), n) for n in names), reverse=True)
+    print(
+        "  grown types (only the most common 25 of each line are logged): "
+        + ", ".join(f"{name} {delta:+,}" for delta, name in deltas[:top] if delta)
+    )
+
+
 def report(args, stats: Stats, five: Stats | None, memory: dict[str, float], log_path: str) -> int:
     """Print the tables; return the number of errors over both phases."""
     pace = f"a rerun every ~{args.think:.0f} s each" if args.think else "back to back"
@@ -252,6 +274,12 @@ def main() -> int:
         action="store_true",
         help="lecture-hall pace: a control changed every ~10 s, a new page 1 time in 5; no 5-session phase",
     )
+    parser.add_argument(
+        "--memory-log",
+        metavar="FILE",
+        help="the server writes what it holds to FILE after each reap (ui/memory.py, DESCENT_MEMORY_LOG); the report "
+        "then lists the object types that grew from the warm server to the end",
+    )
     parser.add_argument("--think", type=float, help="mean seconds between a session's interactions (--hall: 10)")
     parser.add_argument("--switch", type=float, help="chance of moving to the next page per interaction (--hall: 0.2)")
     args = parser.parse_args()
@@ -269,7 +297,8 @@ def main() -> int:
     log = tempfile.NamedTemporaryFile(prefix="descent_load_test_", suffix=".log", delete=False)  # noqa: SIM115
     server = None
     try:
-        server, port = start_server(log, options=dict(item.split("=", 1) for item in args.set))
+        env = {"DESCENT_MEMORY_LOG": args.memory_log} if args.memory_log else None
+        server, port = start_server(log, options=dict(item.split("=", 1) for item in args.set), env=env)
         time.sleep(3)
         memory = {"before": rss_mb(server.pid)}
         # One session through every page: torch, pandas and altair imported, each page's caches started.
@@ -277,6 +306,7 @@ def main() -> int:
         print("1 session for 20 s (warm-up) ...", flush=True)
         asyncio.run(phase(port, server.pid, 1, 20))
         memory["warm (1 session)"] = rss_mb(server.pid)
+        warm_at = time.time()
         five = None
         if args.phase5 > 0:
             print(f"5 sessions for {args.phase5:.0f} s ...", flush=True)
@@ -294,6 +324,8 @@ def main() -> int:
             time.sleep(max(0.0, left + args.after - time.monotonic()))
             memory[f"after {args.after:.0f} s"] = rss_mb(server.pid)
         errors = report(args, stats, five, memory, log.name)
+        if args.memory_log:
+            grown(args.memory_log, warm_at)
         if server.poll() is not None:
             print(f"ERROR: the server exited with {server.returncode} during the test")
             errors += 1

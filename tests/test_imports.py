@@ -94,3 +94,35 @@ def test_the_light_labels_name_every_optimizer_record():
     assert dict(gd.OPTIMIZER_LABELS) == {record.id: record.label for record in optimizers.REGISTRY}
     assert gd.OPTIMIZER_LABELS is optimizers.OPTIMIZER_LABELS
     assert tuple(gd.OPTIMIZER_LABELS) == gd.OPTIMIZERS
+
+
+def test_the_preload_imports_then_warms_what_every_load_reaches_and_freezes_it():
+    result = fresh("""
+        import json, sys, time
+        import ui.preload as preload
+        thread = preload.start()
+        while "imports" not in preload.timings and thread.is_alive():
+            time.sleep(0.05)
+        imported = [preload.loaded(m) for m in preload.HEAVY]
+        before = "torch._dynamo" in sys.modules
+        preload.page_drawn()
+        thread.join(120)
+        import gc
+        after = "torch._dynamo" in sys.modules
+        print(json.dumps({"imported": imported, "dynamo before": before, "dynamo after": after,
+                          "frozen": gc.get_freeze_count(), "stages": sorted(preload.timings),
+                          "same": preload.start() is thread}))
+        """)
+    assert all(result["imported"])
+    assert result["dynamo before"] is False  # stage 2 waits for the first page
+    assert result["dynamo after"] is True
+    assert result["frozen"] > 100_000
+    assert result["stages"] == ["imports", "warm"]
+    assert result["same"] is True
+
+
+def test_the_vega_chunk_the_browser_is_asked_to_fetch_exists_in_this_streamlit():
+    from ui import preload
+
+    assert len(preload.CHUNKS) == 1  # a Streamlit that renamed its chart chunk: the prefetch would silently stop
+    assert (preload._STATIC_JS / preload.CHUNKS[0]).read_text().count("embed.") >= 1  # it imports Vega's embed.js

@@ -11,9 +11,14 @@ import ctypes
 import ctypes.util
 import functools
 import gc
+import json
 import logging
+import os
+import sys
 import threading
 import time
+from collections import Counter
+from pathlib import Path
 
 _M_ARENA_MAX = -8  # from glibc's malloc.h
 
@@ -85,6 +90,36 @@ def reap_once(collect: bool = False) -> int:
     return dropped
 
 
+# DESCENT_MEMORY_LOG=<file> (bench/ only): after each reap, one JSON line of what the process holds, to find what stays
+# after a load's sessions have left (the live objects by type, from gc.get_objects: ~0.2 s, so never on by default).
+MEMORY_LOG = os.environ.get("DESCENT_MEMORY_LOG")
+
+
+def holdings(top: int = 25) -> dict:
+    """What the process holds now: RSS, live Python blocks, sessions, tracked objects and the most common types."""
+    counts = Counter(type(o).__qualname__ for o in gc.get_objects())
+    try:
+        status = Path("/proc/self/status").read_text().splitlines()
+        rss_kb = int(next(line for line in status if line.startswith("VmRSS:")).split()[1])
+    except (OSError, StopIteration, ValueError):
+        rss_kb = -1
+    return {
+        "t": round(time.time(), 1),
+        "rss_mb": round(rss_kb / 1024, 1),
+        "python_blocks": sys.getallocatedblocks(),
+        "sessions": session_count(),
+        "tracked": sum(counts.values()),
+        "frozen": gc.get_freeze_count(),
+        "types": dict(counts.most_common(top)),
+    }
+
+
+def _log_holdings() -> None:
+    if MEMORY_LOG:
+        with open(MEMORY_LOG, "a") as out:
+            out.write(json.dumps(holdings()) + "\n")
+
+
 @functools.cache
 def start_reaper(every: float = REAP_SECONDS) -> threading.Thread:
     """Start (once per process) the daemon thread that runs reap_once() every `every` seconds."""
@@ -97,6 +132,7 @@ def start_reaper(every: float = REAP_SECONDS) -> threading.Thread:
                 now = session_count()
                 reap_once(collect=now is not None and sessions is not None and now < sessions)  # some sessions left
                 sessions = now
+                _log_holdings()
             except Exception:  # never let the reaper take the server down
                 _log.exception("ui.memory: reaping failed")
 
