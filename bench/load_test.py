@@ -306,6 +306,8 @@ def main() -> int:
         print("1 session for 20 s (warm-up) ...", flush=True)
         asyncio.run(phase(port, server.pid, 1, 20))
         memory["warm (1 session)"] = rss_mb(server.pid)
+        if args.memory_log:  # the reaper logs every 30 s: wait for a line that shows the warm server
+            time.sleep(32)
         warm_at = time.time()
         five = None
         if args.phase5 > 0:
