@@ -126,3 +126,19 @@ def test_the_vega_chunk_the_browser_is_asked_to_fetch_exists_in_this_streamlit()
 
     assert len(preload.CHUNKS) == 1  # a Streamlit that renamed its chart chunk: the prefetch would silently stop
     assert (preload._STATIC_JS / preload.CHUNKS[0]).read_text().count("embed.") >= 1  # it imports Vega's embed.js
+
+
+def test_the_reaper_returns_pyarrows_pool_too(monkeypatch):
+    import pyarrow as pa
+
+    from ui import memory
+
+    released = []
+
+    class Pool:
+        def release_unused(self):
+            released.append(True)
+
+    monkeypatch.setattr(pa, "default_memory_pool", Pool)
+    memory.reap_once()
+    assert released == [True]  # Streamlit's Arrow bytes live in pyarrow's own pool, which malloc_trim cannot reach
