@@ -2,9 +2,13 @@
 
 import streamlit as st
 
-from lessons import HOME, PAGES
-from ui import lecture, links, presenter, screen, server_guard, settings
-from ui.memory import cap_malloc_arenas, start_reaper
+from ui import preload
+
+preload.start()  # torch, pandas, Altair imported in the background from the first run on: see ui/preload.py
+
+from lessons import HOME, PAGES  # noqa: E402 (none of these imports torch, pandas or Altair)
+from ui import lecture, links, presenter, screen, server_guard, settings  # noqa: E402
+from ui.memory import cap_malloc_arenas, start_reaper  # noqa: E402
 
 cap_malloc_arenas()  # many sessions, one thread each: see ui/memory.py
 start_reaper()  # expired cache entries dropped and freed memory returned every 30 s, even with no visitors
@@ -32,4 +36,6 @@ try:
     navigation.run()
     links.report_ignored(incoming)  # before the width report below, whose rerun would stop this run first
 finally:  # last, so that its report (which reruns the page once) comes when the page has been drawn
+    settings.draw_device_caption()  # a new server's first run only: kept until torch is imported (ui/settings.py)
+    preload.page_drawn()
     screen.measure()  # the main column's width, which every chart is fitted to; and the skip link

@@ -188,12 +188,52 @@ async def phase(port: int, pid: int, sessions: int, seconds: float, pace: Pace =
     return stats, peak
 
 
+async def warm_up(port: int, seconds: float = 20.0) -> int:
+    """One session opens every page twice (a plain run, then a new seed), then reruns back to back until `seconds`
+    have passed: the warm server has imported every page's modules and started each page's caches, however slowly a
+    loaded machine runs (a fixed 20 s reached 2 or 3 pages at a load average of 20). Returns the number of reruns."""
+    rng, known, started, runs = random.Random(0), Known(), time.monotonic(), 0
+    async with st_client.session("127.0.0.1", port, message_cache=False) as client:
+        for kind in ("plain", "seed"):
+            for page in PAGES:
+                _, states = widget_states(rng, known, page, (kind,))
+                record(Stats(), known, page, kind, await client.rerun(page, states))
+                runs += 1
+        while time.monotonic() - started < seconds:
+            page = PAGES[runs % len(PAGES)]
+            record(Stats(), known, page, "plain", await client.rerun(page, widget_states(rng, known, page)[1]))
+            runs += 1
+    return runs
+
+
 def quantiles(values: list[float]) -> str:
     ordered = sorted(values)
     if not ordered:
         return f"{'-':>7}{'-':>7}{'-':>7}"
     pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
     return f"{pick(0.5):7.2f}{pick(0.95):7.2f}{ordered[-1]:7.2f}"
+
+
+def grown(path: str, warm_at: float, top: int = 15) -> None:
+    """From the server's memory log: the warm server's holdings (the last line before `warm_at`, else the first)
+    against the last line, and the object types that grew most."""
+    import json
+
+    lines = [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+    if len(lines) < 2:
+        print(f"memory log {path}: {len(lines)} line(s), nothing to compare")
+        return
+    warm = ([line for line in lines if line["t"] <= warm_at] or lines[:1])[-1]
+    last = lines[-1]
+    print(f"\nmemory log {path}: warm ({warm['t'] - warm_at:+.0f} s) vs last ({last['t'] - warm_at:+.0f} s)")
+    for key in ("rss_mb", "python_blocks", "tracked", "frozen", "sessions"):
+        print(f"  {key:14}{warm[key]!s:>12} -> {last[key]!s:>12}")
+    names = set(warm["types"]) | set(last["types"])
+    deltas = sorted(((last["types"].get(n, 0) - warm["types"].get(n, 0), n) for n in names), reverse=True)
+    print(
+        "  grown types (only the most common 25 of each line are logged): "
+        + ", ".join(f"{name} {delta:+,}" for delta, name in deltas[:top] if delta)
+    )
 
 
 def report(args, stats: Stats, five: Stats | None, memory: dict[str, float], log_path: str) -> int:
@@ -252,6 +292,12 @@ def main() -> int:
         action="store_true",
         help="lecture-hall pace: a control changed every ~10 s, a new page 1 time in 5; no 5-session phase",
     )
+    parser.add_argument(
+        "--memory-log",
+        metavar="FILE",
+        help="the server writes what it holds to FILE after each reap (ui/memory.py, DESCENT_MEMORY_LOG); the report "
+        "then lists the object types that grew from the warm server to the end",
+    )
     parser.add_argument("--think", type=float, help="mean seconds between a session's interactions (--hall: 10)")
     parser.add_argument("--switch", type=float, help="chance of moving to the next page per interaction (--hall: 0.2)")
     args = parser.parse_args()
@@ -269,14 +315,19 @@ def main() -> int:
     log = tempfile.NamedTemporaryFile(prefix="descent_load_test_", suffix=".log", delete=False)  # noqa: SIM115
     server = None
     try:
-        server, port = start_server(log, options=dict(item.split("=", 1) for item in args.set))
+        env = {"DESCENT_MEMORY_LOG": args.memory_log} if args.memory_log else None
+        server, port = start_server(log, options=dict(item.split("=", 1) for item in args.set), env=env)
         time.sleep(3)
         memory = {"before": rss_mb(server.pid)}
         # One session through every page: torch, pandas and altair imported, each page's caches started.
         # The memory the sessions add is measured against this, not against the bare server above.
-        print("1 session for 20 s (warm-up) ...", flush=True)
-        asyncio.run(phase(port, server.pid, 1, 20))
+        print("1 session through every page twice, at least 20 s (warm-up) ...", flush=True)
+        warm_runs = asyncio.run(warm_up(port))
+        print(f"  {warm_runs} reruns", flush=True)
         memory["warm (1 session)"] = rss_mb(server.pid)
+        if args.memory_log:  # the reaper logs every 30 s: wait for a line that shows the warm server
+            time.sleep(32)
+        warm_at = time.time()
         five = None
         if args.phase5 > 0:
             print(f"5 sessions for {args.phase5:.0f} s ...", flush=True)
@@ -294,6 +345,8 @@ def main() -> int:
             time.sleep(max(0.0, left + args.after - time.monotonic()))
             memory[f"after {args.after:.0f} s"] = rss_mb(server.pid)
         errors = report(args, stats, five, memory, log.name)
+        if args.memory_log:
+            grown(args.memory_log, warm_at)
         if server.poll() is not None:
             print(f"ERROR: the server exited with {server.returncode} during the test")
             errors += 1

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import torch
 
-DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+from gd_core.names import DEVICE_CHOICES
 
 
 def _mps_available() -> bool:

@@ -20,13 +20,12 @@ from types import MappingProxyType
 
 import torch
 
+from gd_core.names import BETA, OPTIMIZER_LABELS
 from gd_core.problems import MomentProblem, mse_from_moments
 
 Tensor = torch.Tensor
 UpdateRule = Callable[[Tensor, Tensor], Tensor]  # (θ (runs, P), ∇f(θ) (runs, P)) -> next θ (runs, P)
 HessianStep = Callable[[object, Tensor, Tensor, Tensor], Tensor]  # (problem, θ, ∇f(θ), lr (runs, 1)) -> next θ
-
-BETA = 0.9  # momentum's β, also Adam's β₁: written once
 
 
 def batched_hessian(loss: Callable[[Tensor], Tensor], theta: Tensor) -> Tensor:
@@ -123,24 +122,24 @@ class Optimizer:
 
 
 REGISTRY: tuple[Optimizer, ...] = (
-    Optimizer("gd", "gradient descent", r"\theta \leftarrow \theta - \eta\, g"),
+    Optimizer("gd", OPTIMIZER_LABELS["gd"], r"\theta \leftarrow \theta - \eta\, g"),
     Optimizer(
         "momentum",
-        f"momentum (β = {BETA:g})",
+        OPTIMIZER_LABELS["momentum"],
         rf"v \leftarrow \beta v + g, \qquad \theta \leftarrow \theta - \eta\, v \qquad (\beta = {BETA:g},\ v_0 = 0)",
         torch.optim.SGD,
         MappingProxyType({"momentum": BETA}),
     ),
     Optimizer(
         "nesterov",
-        f"Nesterov (β = {BETA:g})",
+        OPTIMIZER_LABELS["nesterov"],
         rf"v \leftarrow \beta v + g, \qquad \theta \leftarrow \theta - \eta\,(g + \beta v) \qquad (\beta = {BETA:g})",
         torch.optim.SGD,
         MappingProxyType({"momentum": BETA, "nesterov": True}),
     ),
     Optimizer(
         "rmsprop",
-        "RMSProp",
+        OPTIMIZER_LABELS["rmsprop"],
         r"s \leftarrow \alpha s + (1-\alpha)\, g^2, \qquad \theta \leftarrow \theta - \eta\,"
         r"\frac{g}{\sqrt{s} + \varepsilon} \qquad (\alpha = 0.99,\ \varepsilon = 10^{-8})",
         torch.optim.RMSprop,
@@ -148,7 +147,7 @@ REGISTRY: tuple[Optimizer, ...] = (
     ),
     Optimizer(
         "adam",
-        "Adam",
+        OPTIMIZER_LABELS["adam"],
         r"\begin{gathered} m \leftarrow \beta_1 m + (1-\beta_1)\, g, \qquad "
         r"s \leftarrow \beta_2 s + (1-\beta_2)\, g^2"
         r"\\ \theta \leftarrow \theta - \eta\, \frac{m/(1-\beta_1^k)}{\sqrt{s/(1-\beta_2^k)} + \varepsilon}"
@@ -158,7 +157,7 @@ REGISTRY: tuple[Optimizer, ...] = (
     ),
     Optimizer(
         "newton",
-        "Newton's method",
+        OPTIMIZER_LABELS["newton"],
         r"\theta \leftarrow \theta - \eta\, H^{+} g \qquad (H = \nabla^2 f(\theta),\ H^{+} \text{ its pseudo-inverse;}"
         r"\ \eta = 1 \text{ is pure Newton})",
         hessian_step=newton_step,
@@ -167,7 +166,7 @@ REGISTRY: tuple[Optimizer, ...] = (
 BY_ID: Mapping[str, Optimizer] = MappingProxyType({optimizer.id: optimizer for optimizer in REGISTRY})
 OPTIMIZERS: tuple[str, ...] = tuple(BY_ID)
 FIRST_ORDER: tuple[str, ...] = tuple(o.id for o in REGISTRY if o.hessian_step is None)  # the gradient only
-OPTIMIZER_LABELS: Mapping[str, str] = MappingProxyType({o.id: o.label for o in REGISTRY})
+assert {o.id: o.label for o in REGISTRY} == OPTIMIZER_LABELS, "gd_core.names.OPTIMIZER_LABELS names every record"
 
 
 def get_optimizer(optimizer_id: str) -> Optimizer:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import gd_core as gd
 from lessons import lesson
-from lessons.optimizers.controls import SURFACE_LABELS
+from lessons.optimizers.labels import SURFACE_LABELS  # not .controls: the home page needs no pandas or torch
 from ui.numbers import lr_label
 
 # How a control's value is written in a link (select sliders, selectboxes and multiselects by their labels).

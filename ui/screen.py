@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from charts.kit import designed_width, fit_spec
-
 WIDTH_KEY = "screen.width"  # the session-state key of the last reported main-column width (px)
 NEED_KEY = "screen.need"  # this run's widest chart: the column width (px) at which every chart fits as designed
 BUCKET = 20  # px: widths are reported rounded down to this, so resizing reruns rarely
@@ -112,6 +110,9 @@ def chart(spec, description: str, *, share: float = 1.0, **kwargs):
     """Draw a chart (a finished Vega-Lite dict, or an Altair chart) fitted to `share` of the main column, with
     presenter view's chart text when presenting and `description` as its text alternative. kwargs go to
     st.vega_lite_chart (key, on_select, selection_mode)."""
+    # Imported here, not at the top: app.py imports this module, and the home page draws no chart.
+    from charts.kit import designed_width, fit_spec
+
     if not isinstance(spec, dict):
         from ui.cache import finished_spec
 

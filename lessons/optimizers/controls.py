@@ -10,16 +10,11 @@ import pandas as pd
 import gd_core as gd
 from lessons import lesson
 from lessons.optimizers.charts import PICK
+from lessons.optimizers.labels import SURFACE_LABELS  # noqa: F401 (the page reads c.SURFACE_LABELS)
 from ui.cache import cached
 from ui.numbers import lr_ladder, shown_number
 
 LESSON = lesson("optimizers")
-SURFACE_LABELS = {
-    "ill_conditioned": "Ill-conditioned bowl",
-    "rosenbrock": "Rosenbrock's banana valley",
-    "himmelblau": "Himmelblau (four minima)",
-    "saddle": "Saddle",
-}
 LR_CHOICES = lr_ladder(1e-4, 10.0)
 # Defaults chosen so each surface tells its story in the default 300 steps (all values are in LR_CHOICES).
 # Newton's method at lr = 1 is the pure Newton step θ − H⁻¹∇f: the reference, one step on a quadratic.
