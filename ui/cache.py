@@ -160,3 +160,12 @@ def _spec_of(builder: str, args: tuple, kwargs: dict) -> dict:
 
     module, name = builder.split(":")
     return finished_spec(getattr(importlib.import_module(module), name)(*args, **kwargs))
+
+
+@cached
+def live_description(what: str, frame, columns: dict[str, str], *, by: str | None = None, after: str = "") -> dict:
+    """charts.kit.live_description, cached by its inputs: the text alternative of every step is the same for the
+    same run (9 ms and ~60 kB to build for five 300-step optimizers), so a rerun that changes nothing reuses it."""
+    from charts.kit import live_description as build
+
+    return build(what, frame, columns, by=by, after=after)

@@ -4,14 +4,14 @@ import pandas as pd
 import streamlit as st
 
 from charts import line_fit as lf
-from charts.kit import live_description, read_description
+from charts.kit import read_description
 from export.scene import RunSpec, SceneSpec
 from lessons import lesson
 from lessons.fitting_a_line import charts
 from ui import data_controls as dc
 from ui import lecture, screen, settings
 from ui import schedule as sc
-from ui.cache import chart_spec
+from ui.cache import chart_spec, live_description
 from ui.exports import scene_exports, scene_link
 from ui.numbers import shown_number, shown_table
 from ui.player import player

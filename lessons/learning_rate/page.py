@@ -3,13 +3,13 @@
 import streamlit as st
 
 import gd_core as gd
-from charts.kit import live_description, read_description, thin, thinning_stride
+from charts.kit import read_description, thin, thinning_stride
 from export.scene import RunSpec, SceneSpec, SeedLoss, SyntheticLine
 from lessons.learning_rate import charts
 from lessons.learning_rate import controls as c
 from lessons.learning_rate import predictions as p
 from ui import screen, settings
-from ui.cache import chart_spec
+from ui.cache import chart_spec, live_description
 from ui.exports import scene_exports, scene_link
 from ui.numbers import minus, shown_number, shown_table
 from ui.player import player

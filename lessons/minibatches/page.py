@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import gd_core as gd
-from charts.kit import live_description, read_description
+from charts.kit import read_description
 from export.scene import RunSpec, SceneSpec
 from gd_core.budget import affordable_steps, check_descent
 from lessons import lesson
@@ -15,7 +15,7 @@ from lessons.minibatches.noise_floor import noise_floor_section
 from ui import data_controls as dc
 from ui import lecture, screen, settings
 from ui import schedule as sc
-from ui.cache import chart_spec
+from ui.cache import chart_spec, live_description
 from ui.exports import scene_exports, scene_link
 from ui.player import player
 from ui.practice import practice_section

@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from charts.kit import describe, live_description, read_description
+from charts.kit import describe, read_description
 from export.scene import RunSpec, SceneSpec, SeedLoss, TypedLoss
 from lessons.one_weight import controls as c
 from ui import lecture, screen, settings
+from ui.cache import live_description
 from ui.exports import scene_exports, scene_link
 from ui.numbers import shown_number, shown_table
 from ui.player import player

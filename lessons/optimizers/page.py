@@ -3,13 +3,13 @@
 import streamlit as st
 
 import gd_core as gd
-from charts.kit import live_description, read_description
+from charts.kit import read_description
 from export.scene import RunSpec, SceneSpec, Surface
 from lessons.optimizers import charts, race
 from lessons.optimizers import controls as c
 from ui import schedule as sc
 from ui import screen, settings
-from ui.cache import chart_spec
+from ui.cache import chart_spec, live_description
 from ui.exports import scene_exports, scene_link
 from ui.numbers import shown_number, shown_table
 from ui.player import player
