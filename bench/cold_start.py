@@ -30,10 +30,9 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ is not a package: its modules import each other
-from st_client import ROOT, free_port, healthy, process_cpu, stop_server
+from st_client import ROOT, free_port, healthy, loopback_context, process_cpu, stop_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
@@ -124,13 +123,7 @@ def cold_start(browser, page_path: str, cwd: Path, log) -> ColdStart:
                 raise RuntimeError(f"the server did not come up (log: {log.name})")
             time.sleep(0.02)
         at_healthy, cpu_healthy = time.perf_counter() - started, process_cpu(server.pid)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-
-        def only_loopback(route):
-            local = urlsplit(route.request.url).hostname in ("127.0.0.1", "localhost")
-            route.continue_() if local or route.request.url.startswith(("data:", "blob:")) else route.abort()
-
-        context.route("**/*", only_loopback)
+        context = loopback_context(browser)
         page = context.new_page()
         marks = {}
 

@@ -22,11 +22,10 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ is not a package: its modules import each other
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from st_client import ROOT, start_server, stop_server
+from st_client import ROOT, loopback_context, start_server, stop_server
 
 from lessons import LESSONS
 
@@ -73,13 +72,7 @@ COLLECT = """
 
 
 def play(browser, port: int, slug: str, seconds: float) -> dict:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-
-    def only_loopback(route):
-        local = urlsplit(route.request.url).hostname in ("127.0.0.1", "localhost")
-        route.continue_() if local or route.request.url.startswith(("data:", "blob:")) else route.abort()
-
-    context.route("**/*", only_loopback)
+    context = loopback_context(browser)
     page = context.new_page()
     try:
         page.goto(f"http://127.0.0.1:{port}/{slug}")

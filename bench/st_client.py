@@ -256,6 +256,21 @@ class Client:
                     return answer.deferred_file.url
 
 
+def loopback_context(browser, width: int = 1400, height: int = 1000):
+    """A Playwright browser context at this viewport that reaches only the local server (every other request is
+    aborted, so a bench never waits on the network): what the browser benches (play_rate, cold_start) open."""
+    from urllib.parse import urlsplit
+
+    context = browser.new_context(viewport={"width": width, "height": height})
+
+    def only_loopback(route):
+        local = urlsplit(route.request.url).hostname in ("127.0.0.1", "localhost")
+        route.continue_() if local or route.request.url.startswith(("data:", "blob:")) else route.abort()
+
+    context.route("**/*", only_loopback)
+    return context
+
+
 def http_request(
     host: str, port: int, method: str, path: str, *, body: bytes | None = None, headers: dict[str, str] | None = None,
     cookies: dict[str, str] | None = None, source: str | None = None, timeout: float = 30,

@@ -120,7 +120,7 @@ def chart(spec, description: str, *, share: float = 1.0, **kwargs):
     known = width()
     presenting = bool(st.session_state.get("presenter", False))
     need = designed_width(spec, presenting=presenting) / share
-    st.session_state[NEED_KEY] = max(st.session_state.get(NEED_KEY, 0), need if need < 100_000 else 100_000)
+    st.session_state[NEED_KEY] = max(st.session_state.get(NEED_KEY, 0), min(need, 100_000))  # inf: always fitted
     fitted = fit_spec(spec, width=None if known is None else known * share, presenting=presenting,
                       description=description)  # fmt: skip
     return st.vega_lite_chart(fitted, **kwargs)
