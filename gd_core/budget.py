@@ -1,11 +1,12 @@
 """Work budgets: every request is priced before it runs, and one over its budget is refused with a message.
 
 A request's cost is estimated from its size (seconds ≈ Σ units × seconds per unit) with rates measured on a
-2-core CPU server (torch 2.13, float64, one thread; medians of 3, see bench/README.md):
-- a descent step: 30 µs (plain gradient descent on a moment problem) or 0.15 ms (a torch.optim optimizer or an
-  autograd problem: 0.1 ms for SGD or autograd, 0.22 ms for Adam on a 2-D surface); a learning rate advancing
-  with the others in a sweep: 1 µs a step, or 35 µs through torch.optim (one parameter group per rate: Adam and
-  RMSProp step each group on its own; SGD 3 µs); a Newton step (Hessian and solve): 0.6 ms;
+2-core CPU server (torch 2.13, float64, one thread; medians, bench/step_rates.py and bench/README.md):
+- a descent step: 30 µs (plain gradient descent on a moment problem) or 0.15 ms through torch.optim or autograd
+  (a typed loss); on a 2-D test surface, whose gradient is a formula, 0.11 ms (Adam, the dearest: plain descent
+  48 µs, SGD with momentum 85 µs, RMSProp 96 µs, Adam 106 µs); a learning rate advancing with the others in a
+  sweep: 1 µs a step (0.3–0.4 µs measured, torch.optim included: every rate shares one parameter tensor); a
+  Newton step (Hessian and solve): 0.6 ms (0.47 measured);
 - a data point read once to form the moments: 45 ns; a point shuffled into a minibatch epoch: 0.75 µs;
 - a loss-surface cell: 0.25 µs; a CSV cell: 60 ns read as numbers, 1.6 µs read as text (pandas, str dtype).
 The defaults (DEFAULT: 10 minutes, 8 GB) are generous, for notebooks (every MAX_STEPS request fits); a page
@@ -19,8 +20,8 @@ from dataclasses import dataclass
 
 STEP_S = 30e-6  # one plain-descent step of a moment problem (linear regression)
 TORCH_STEP_S = 0.15e-3  # one step through torch.optim / autograd
-RUN_STEP_S = 1e-6  # one more learning rate in a batched sweep, per step
-TORCH_RUN_STEP_S = 35e-6  # one more learning rate in a batched torch.optim sweep (its own parameter group), per step
+SURFACE_STEP_S = 0.11e-3  # one torch.optim step on a 2-D test surface (closed-form gradient): Adam's, the dearest
+RUN_STEP_S = 1e-6  # one more learning rate in a batched sweep, per step (torch.optim included)
 NEWTON_STEP_S = 0.6e-3  # one Newton step on a 2-D surface (Hessian by autograd, then a solve)
 POINT_S = 45e-9  # one data point read to form the moments
 SHUFFLE_S = 0.75e-6  # one data point shuffled and summed into its minibatch, per epoch
@@ -72,16 +73,15 @@ def descent_cost(
     n: int = 0,
     batch_size: int | None = None,
     torch_steps: bool = False,
-    torch_optim: bool = False,
+    step_s: float | None = None,
 ):
     """Seconds ≈ steps·t_step + runs·steps·t_run + n·t_point + epochs·n·t_shuffle (epochs = ⌈steps/⌈n/B⌉⌉).
 
-    torch_steps: each step goes through torch (autograd or torch.optim); torch_optim: through a torch.optim
-    optimizer, whose every extra rate costs TORCH_RUN_STEP_S a step instead of RUN_STEP_S."""
+    torch_steps: each step goes through torch (autograd or torch.optim), TORCH_STEP_S instead of STEP_S;
+    step_s: the seconds of one step, when the caller knows better (a test surface: SURFACE_STEP_S)."""
     steps, runs, n = max(int(steps), 0), max(int(runs), 1), max(int(n), 0)
-    torch_steps = torch_steps or torch_optim
-    seconds = (steps + 1) * (TORCH_STEP_S if torch_steps else STEP_S)
-    seconds += runs * (steps + 1) * (TORCH_RUN_STEP_S if torch_optim else RUN_STEP_S)
+    seconds = (steps + 1) * (step_s if step_s is not None else TORCH_STEP_S if torch_steps else STEP_S)
+    seconds += runs * (steps + 1) * RUN_STEP_S
     seconds += n * POINT_S
     megabytes = runs * (steps + 1) * 16 * 8 / 1e6  # the tidy frame: ~16 float64 columns a row
     if batch_size is not None and n and batch_size < n:
@@ -100,10 +100,10 @@ def check_descent(
     n: int = 0,
     batch_size: int | None = None,
     torch_steps: bool = False,
-    torch_optim: bool = False,
+    step_s: float | None = None,
 ) -> None:
     """Refuse a descent (or sweep) of `runs` × `steps` whose estimated cost is over the budget."""
-    cost = descent_cost(steps, runs, n, batch_size, torch_steps, torch_optim)
+    cost = descent_cost(steps, runs, n, batch_size, torch_steps, step_s)
     advice = "fewer epochs or a smaller batch" if batch_size is not None else "fewer steps or learning rates"
     (budget or DEFAULT).check(cost.seconds, cost.megabytes, advice)
 
@@ -114,8 +114,8 @@ def affordable_steps(budget: Budget, *, n: int = 0, batch_size: int | None = Non
 
 
 def race_cost(steps: int, optimizers: int, runs: int = 1, newton_steps: int = 0) -> DescentCost:
-    """`optimizers` torch.optim descents of `steps` steps, each a sweep of `runs` rates, plus a Newton run."""
-    one = descent_cost(steps, runs, torch_optim=True)
+    """`optimizers` descents of `steps` steps on a test surface, each a sweep of `runs` rates, plus a Newton run."""
+    one = descent_cost(steps, runs, step_s=SURFACE_STEP_S)
     newton = (max(int(newton_steps), 0) + 1) * NEWTON_STEP_S if newton_steps else 0.0
     return DescentCost(max(int(optimizers), 0) * one.seconds + newton, max(int(optimizers), 0) * one.megabytes)
 

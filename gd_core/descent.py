@@ -159,11 +159,10 @@ def sweep(
     """
     request = _validate(problem, lrs, steps, start, optimizer, batch_size, schedule)
     moment = isinstance(problem, MomentProblem)
-    torch_optim = request.optimizer.torch_class is not None
-    torch_steps = not moment or torch_optim  # torch.optim / autograd, not the fast path
+    torch_steps = not moment or request.optimizer.torch_class is not None  # torch.optim / autograd, not the fast path
     n = problem.n if moment else 0
     check_descent(budget, steps=request.steps, runs=len(request.lrs), n=n, batch_size=request.batch_size,
-                  torch_steps=torch_steps, torch_optim=torch_optim)  # fmt: skip
+                  torch_steps=torch_steps)  # fmt: skip
     resolved: ResolvedDevice = resolve_device(device)
     dev, dtype = resolved.device, resolved.dtype
     problem = problem.to(dev, dtype)

@@ -101,22 +101,26 @@ class Optimizer:
             return lambda theta, grad: self.hessian_step(problem, theta, grad, rate())
         if self.torch_class is None:
             return lambda theta, grad: theta - rate() * grad  # θ ← θ − lr·∇f(θ), the lesson's update
-        # torch.optim holds one learning rate per parameter group, hence one leaf per run; the gradient
-        # comes from the problem (closed form or autograd), as for plain descent.
-        leaves = [row.clone().requires_grad_(True) for row in theta]
-        groups = [{"params": [leaf], "lr": float(rate)} for leaf, rate in zip(leaves, lr.reshape(-1), strict=True)]
-        optimizer = self.torch_class(groups, **self.hyper)
+        # Every run steps through one torch.optim optimizer on one (runs, P) leaf, though torch.optim holds one
+        # rate per parameter group: these updates are lr × a direction that depends on the gradients alone (no
+        # weight decay), so the optimizer steps a shadow leaf at lr = 1 (times the schedule's factor, from its
+        # LambdaLR) and each run moves by its own lr times that step. One group instead of one per run: a sweep of
+        # 7 rates costs about what one run does (Adam: 129 → ~70 ms for 300 steps, bench/README.md "Page 5's
+        # best-lr race"); tests/test_descent.py checks every optimizer against a hand-driven torch.optim loop.
+        shadow = torch.zeros_like(theta, requires_grad=True)
+        optimizer = self.torch_class([shadow], lr=1.0, **self.hyper)
         scheduler = None
-        if factors is not None:  # torch's scheduler scales each group's initial lr by factors[k] at step k
+        if factors is not None:  # torch's scheduler scales the group's initial lr (1) by factors[k] at step k
             scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda k: float(factors[k]))
 
         def step(theta: Tensor, grad: Tensor) -> Tensor:
-            for leaf, row_grad in zip(leaves, grad, strict=True):
-                leaf.grad = row_grad.clone()
+            with torch.no_grad():
+                shadow.zero_()  # the step is then exactly what the optimizer adds: −factor·direction
+            shadow.grad = grad
             optimizer.step()
             if scheduler is not None:
                 scheduler.step()
-            return torch.stack([leaf.detach() for leaf in leaves])
+            return theta + lr * shadow.detach()
 
         return step
 

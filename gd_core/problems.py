@@ -207,7 +207,13 @@ class LinearRegression:
 
 @dataclass(frozen=True)
 class SurfaceProblem:
-    """A loss of two parameters (x, y) for comparing optimizers."""
+    """A loss of two parameters (x, y) for comparing optimizers.
+
+    gradient: ∇f in closed form, (x, y) -> (∂f/∂x, ∂f/∂y), or None for autograd. Written out for the four test
+    surfaces because the optimizers page runs thousands of steps a rerun: autograd's forward and backward cost
+    ~90 µs a step on a 2-core CPU, the formula ~15 µs (bench/README.md, "Page 5's best-lr race"); a test checks
+    each formula against autograd.
+    """
 
     fn: Callable[[Tensor, Tensor], Tensor]
     name: str
@@ -216,14 +222,18 @@ class SurfaceProblem:
     default_start: tuple[float, float]
     view: tuple[tuple[float, float], tuple[float, float]]
     param_names: tuple[str, ...] = ("x", "y")
+    gradient: Callable[[Tensor, Tensor], tuple[Tensor, Tensor]] | None = None
 
     def loss(self, params: Tensor) -> Tensor:
         """f(x, y) at each row of params."""
         return self.fn(params[..., 0], params[..., 1])
 
     def value_and_grad(self, params: Tensor) -> tuple[Tensor, Tensor]:
-        """f and ∇f at each row of params, ∇f by autograd."""
-        return value_and_grad(self.loss, params)
+        """f and ∇f at each row of params: ∇f from `gradient`, else by autograd."""
+        if self.gradient is None:
+            return value_and_grad(self.loss, params)
+        x, y = params[..., 0], params[..., 1]
+        return self.fn(x, y), torch.stack(self.gradient(x, y), -1)
 
     def to(self, device: torch.device, dtype: torch.dtype = torch.float64) -> SurfaceProblem:
         """Itself: a formula holds no tensors, so it runs on the device of its argument."""
@@ -238,6 +248,7 @@ TEST_FUNCTIONS: dict[str, SurfaceProblem] = {
         minima=((0.0, 0.0),),
         default_start=(-4.5, 1.5),
         view=((-5.0, 5.0), (-2.0, 2.0)),
+        gradient=lambda x, y: (x, 25 * y),
     ),
     "rosenbrock": SurfaceProblem(
         lambda x, y: (1 - x) ** 2 + 100 * (y - x * x) ** 2,
@@ -246,6 +257,7 @@ TEST_FUNCTIONS: dict[str, SurfaceProblem] = {
         minima=((1.0, 1.0),),
         default_start=(-1.5, 2.0),
         view=((-2.0, 2.0), (-1.0, 3.0)),
+        gradient=lambda x, y: (-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)),
     ),
     "himmelblau": SurfaceProblem(
         lambda x, y: (x * x + y - 11) ** 2 + (x + y * y - 7) ** 2,
@@ -254,6 +266,10 @@ TEST_FUNCTIONS: dict[str, SurfaceProblem] = {
         minima=((3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126)),
         default_start=(0.0, 0.0),
         view=((-5.0, 5.0), (-5.0, 5.0)),
+        gradient=lambda x, y: (
+            4 * x * (x * x + y - 11) + 2 * (x + y * y - 7),
+            2 * (x * x + y - 11) + 4 * y * (x + y * y - 7),
+        ),
     ),
     "saddle": SurfaceProblem(
         lambda x, y: x * x - y * y,
@@ -262,6 +278,7 @@ TEST_FUNCTIONS: dict[str, SurfaceProblem] = {
         minima=(),
         default_start=(-2.0, 0.01),
         view=((-2.5, 2.5), (-2.5, 2.5)),
+        gradient=lambda x, y: (2 * x, -2 * y),
     ),
 }
 

@@ -118,7 +118,7 @@ RACES = {
             "gd": (0.001, None),
             "momentum": (0.01, None),
             "nesterov": (0.3, None),
-            "rmsprop": (0.03, None),
+            "rmsprop": (0.3, None),
             "adam": (0.3, None),
         },
     ),

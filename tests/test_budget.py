@@ -194,12 +194,12 @@ def test_the_other_pages_at_their_most_expensive_link_run_cleanly(slug):
 # --- pages 1, 4 and 5: their own budgets ----------------------------------------------------------------------
 
 
-def test_torch_optim_sweeps_pay_per_rate_and_a_race_is_the_sum_of_its_descents():
-    one = gb.descent_cost(99, runs=12, torch_optim=True)
-    assert one.seconds == pytest.approx(100 * gb.TORCH_STEP_S + 12 * 100 * gb.TORCH_RUN_STEP_S)
+def test_sweeps_pay_per_rate_and_a_race_is_the_sum_of_its_descents_on_the_surface_rate():
+    one = gb.descent_cost(99, runs=12, step_s=gb.SURFACE_STEP_S)
+    assert one.seconds == pytest.approx(100 * gb.SURFACE_STEP_S + 12 * 100 * gb.RUN_STEP_S)
     assert gb.descent_cost(99, runs=12, torch_steps=True).seconds == pytest.approx(
         100 * gb.TORCH_STEP_S + 12 * 100 * gb.RUN_STEP_S
-    )  # autograd with plain descent: the rates advance as one tensor
+    )  # autograd or torch.optim: the rates advance as one tensor either way
     race_cost = gb.race_cost(99, optimizers=5, runs=12, newton_steps=50)
     assert race_cost.seconds == pytest.approx(5 * one.seconds + 51 * gb.NEWTON_STEP_S)
 

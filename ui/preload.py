@@ -50,6 +50,7 @@ HEAVY = (
     "ui.exports",  # 0.27 CPU-s (the notebook and offline-page exporters): every lesson imports it at its top
     "ui.practice",
     "ui.data_controls",
+    "streamlit.emojis",  # 0.27 CPU-s (a regex of every emoji): the first message with an emoji icon compiles it
 )
 DRAWN_WAIT_S = 60.0  # stage 2 starts at the latest this long after stage 1, even if no page reported being drawn
 # After the first page has been sent, the browser still fetches Vega's chunks (~0.8 MB) and the widgets' from this

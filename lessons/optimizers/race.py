@@ -1,8 +1,10 @@
 """The optimizer race's mode: each at its own best lr for this step budget, all at one shared lr, or by hand.
 
-"Best" runs one batched gd.sweep per first-order optimizer over the page's lr ladder (a coarse pass over every
-third rate, then the rates around the best) and keeps the rate with the lowest final loss, or the smallest one
-that gets below TARGET_LOSS. Newton's method keeps lr = 1 (the pure Newton step θ − H⁻¹∇f): it is the reference.
+"Best" runs one batched gd.sweep per first-order optimizer over the page's whole lr ladder and keeps the rate with
+the lowest final loss, or the smallest one that gets below TARGET_LOSS. One sweep of all 36 rates, not a coarse
+pass and then a fine one: a sweep's cost is nearly all per step (a rate adds ~0.4 µs a step, a step ~0.1 ms), so
+the whole ladder costs about half of two passes and cannot miss a best rate between the coarse ones.
+Newton's method keeps lr = 1 (the pure Newton step θ − H⁻¹∇f): it is the reference.
 
 Work budgets (issue 9, gd_core.budget): the race itself within RACE_BUDGET (over it the page says so and offers the
 steps that fit); the tuning within TUNE_BUDGET, by tuning on the first tuning_steps(steps) steps, said on the page.
@@ -28,10 +30,13 @@ MODES = {
     "shared": "all at one shared lr",
 }
 TARGET_LOSS = 1e-6  # a run below this loss has arrived: the smallest such rate wins (less overshoot)
-COARSE = 3  # the first pass tries every COARSE-th rate of the ladder, the second the rates around the best
 NEWTON_LR = 1.0
-RACE_BUDGET = gd.Budget(seconds=0.4, megabytes=80)  # 300 steps of all six fit (~0.34 s), 2000 of any one (~0.37 s)
-TUNE_BUDGET = gd.Budget(seconds=0.25, megabytes=80)  # the "best" mode's sweeps, all first-order optimizers together
+# Priced by gd_core.budget (a step on a test surface at Adam's rate). The race: all six 430 steps (~0.2 CPU-s
+# measured), any one of them 2,700. The "best" mode's sweeps, one per first-order optimizer over the whole ladder:
+# 340 steps (priced 0.25 s), so the default 300 are tuned in full. Both at their limits, with the page's charts,
+# stay within 1 CPU-s a rerun (bench/page_cost.py, bench/README.md).
+RACE_BUDGET = gd.Budget(seconds=0.3, megabytes=80)
+TUNE_BUDGET = gd.Budget(seconds=0.25, megabytes=80)
 NEWTON_NOTES = {
     "ill_conditioned": "On this quadratic bowl Newton's method lands on the minimum in one step, whatever κ is: "
     "it divides each direction's step by that direction's curvature.",
@@ -60,26 +65,17 @@ def _pick(summary: pd.DataFrame) -> pd.Series:
 
 @cached
 def tune(surface: str, optimizer: str, steps: int, x0: float, y0: float, device: str) -> Tuned:
-    """The best rate of c.LR_CHOICES for `optimizer` from (x0, y0) in `steps` steps (two batched gd.sweep calls)."""
-    problem, ladder = gd.test_function(surface), list(c.LR_CHOICES)
-
-    def best_of(lrs: list[float]) -> pd.Series:
-        return _pick(
-            gd.sweep(problem, lrs=lrs, steps=steps, start=(x0, y0), optimizer=optimizer, device=device).summary
-        )
-
-    coarse = ladder[::COARSE]
-    where = ladder.index(float(best_of(coarse)["lr"]))
-    fine = ladder[max(where - COARSE + 1, 0) : where + COARSE]
-    row = best_of(fine)
-    return Tuned(optimizer, float(row["lr"]), float(row["final_loss"]), len(coarse) + len(fine))
+    """The best rate of c.LR_CHOICES for `optimizer` from (x0, y0) in `steps` steps (one batched gd.sweep)."""
+    ladder = list(c.LR_CHOICES)
+    problem = gd.test_function(surface)
+    summary = gd.sweep(problem, lrs=ladder, steps=steps, start=(x0, y0), optimizer=optimizer, device=device).summary
+    row = _pick(summary)
+    return Tuned(optimizer, float(row["lr"]), float(row["final_loss"]), len(ladder))
 
 
 def _tune_cost(steps: int) -> gb.DescentCost:
-    """The estimated cost of tune() for every first-order optimizer: a coarse sweep, then a fine one."""
-    coarse = len(c.LR_CHOICES[::COARSE])
-    first, second = (gb.race_cost(steps, len(gd.FIRST_ORDER), runs) for runs in (coarse, 2 * COARSE - 1))
-    return gb.DescentCost(first.seconds + second.seconds, max(first.megabytes, second.megabytes))
+    """The estimated cost of tune() for every first-order optimizer: one sweep of the ladder each."""
+    return gb.race_cost(steps, len(gd.FIRST_ORDER), len(c.LR_CHOICES))
 
 
 def tuning_steps(steps: int) -> int:
@@ -149,9 +145,9 @@ def race_lrs(
         },
     )
     st.caption(
-        f"Each first-order optimizer's rate from the {len(c.LR_CHOICES)}-rate ladder: the lowest final loss after "
-        f"{horizon} steps from this start, or the smallest rate below {TARGET_LOSS:g} ({tuned[0].tried} rates tried "
-        "per optimizer, each set as one batched sweep)."
+        f"Each first-order optimizer's rate from the {tuned[0].tried}-rate ladder: the lowest final loss after "
+        f"{horizon} steps from this start, or the smallest rate below {TARGET_LOSS:g} (every rate tried, all of an "
+        "optimizer's as one batched sweep)."
         + (
             f" Tuned on the first {horizon} of the {steps} steps: tuning on all of them would take longer than "
             "this page allows a rerun."
