@@ -4,7 +4,7 @@ import streamlit as st
 
 from ui import preload
 
-preload.start()  # torch, pandas, Altair imported in the background from the first run on: see ui/preload.py
+preload.start()  # torch, pandas, Altair imported in the background once the first page is drawn: ui/preload.py
 
 from lessons import HOME, PAGES  # noqa: E402 (none of these imports torch, pandas or Altair)
 from ui import lecture, links, presenter, screen, server_guard, settings  # noqa: E402

@@ -1,20 +1,23 @@
-"""The heavy imports in the background from a server's first script run, then the code every load reaches.
+"""The heavy imports in the background once a server's first page has been drawn, then the code every load reaches.
 
 Streamlit runs nothing of the app before the first browser connects (1.67 has a server-start hook only for `st.App`,
-an ASGI server), so app.py calls `start()` at the top of every run; the first call starts one daemon thread:
+an ASGI server), so app.py calls `start()` at the top of every run; the first call starts one daemon thread, which
+waits until the first page has been sent whole (`page_drawn()`, from app.py) and BROWSER_GRACE_S more, then:
 
-1. imports torch, pandas, Altair, gd_core's modules and the chart kit (1.5-2 CPU-s) while the browser draws the
-   sidebar and the page's first elements and loads Vega's chunks; a lesson's own `import` waits for the module
-   it needs (Python's per-module import locks), the home page needs none of them (ui.settings, gd_core.names).
-2. after the first page has been drawn (`page_drawn()`, from app.py), warms what the first visit of each page
-   would otherwise pay inside a visitor's rerun and keep for good: one torch.optim step of each optimizer and an
-   LR scheduler (that first step imports torch._dynamo: ~1.2 CPU-s, +77 MB, +116,000 objects, measured here),
-   Altair's schema, then `gc.collect()` and `gc.freeze()`, so that the "warm server" already holds what any load
-   reaches (issue 9: memory after a load is judged against it) and the collector no longer walks these objects.
+1. imports torch, pandas, Altair, gd_core's modules and the chart kit (1.5-2 CPU-s) that the next page will need;
+   a lesson's own `import` waits for a module being loaded here (Python's per-module import locks). Not from the
+   first run on: the threads of one process share one interpreter lock, so imports beside the first run only made
+   it slower (the torch-free home page's first run took 1.74 CPU-s of server time to its sidebar with them, 0.73
+   alone), and a lesson opened first imports what it needs in its own run either way.
+2. warms what the first visit of each page would otherwise pay inside a visitor's rerun and keep for good: one
+   torch.optim step of each optimizer and an LR scheduler (that first step imports torch._dynamo: ~1.2 CPU-s,
+   +77 MB, +116,000 objects, measured here), Altair's schema, then `gc.collect()` and `gc.freeze()`, so that the
+   "warm server" already holds what any load reaches (issue 9: memory after a load is judged against it) and the
+   collector no longer walks these objects.
 
 The browser side (`vega_chunks()`, drawn in the sidebar): Streamlit's frontend fetches its chart element and Vega
 (embed.js, ~0.8 MB) only when the first chart's message arrives, and then parses them while the chart waits. A small
-component imports the same chunk as soon as the sidebar is drawn, while the server still imports torch, so the first
+component imports the same chunk as soon as the sidebar is drawn, while the server still runs the page, so the first
 chart finds it loaded (the module map keys modules by URL: the frontend's own import gets the same, evaluated one).
 
 A failure here is logged and changes nothing but speed: every module is imported again where it is used.
@@ -52,9 +55,9 @@ HEAVY = (
     "ui.data_controls",
     "streamlit.emojis",  # 0.27 CPU-s (a regex of every emoji): the first message with an emoji icon compiles it
 )
-DRAWN_WAIT_S = 60.0  # stage 2 starts at the latest this long after stage 1, even if no page reported being drawn
+DRAWN_WAIT_S = 60.0  # the preload starts at the latest this long after the first run, even if no page was drawn
 # After the first page has been sent, the browser still fetches Vega's chunks (~0.8 MB) and the widgets' from this
-# server, and tornado serves them only between the preload thread's GIL slices: stage 2 waits this long more.
+# server, and tornado serves them only between the preload thread's GIL slices: the preload waits this long more.
 BROWSER_GRACE_S = 4.0
 _log = logging.getLogger(__name__)
 _drawn = threading.Event()
@@ -100,11 +103,11 @@ def _warm() -> None:
 
 def _run() -> None:
     try:
+        if _drawn.wait(DRAWN_WAIT_S):
+            time.sleep(BROWSER_GRACE_S)
         start = time.thread_time()
         _imports()
         timings["imports"] = time.thread_time() - start
-        if _drawn.wait(DRAWN_WAIT_S):
-            time.sleep(BROWSER_GRACE_S)
         start = time.thread_time()
         _warm()
         gc.collect()

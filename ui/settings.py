@@ -1,8 +1,8 @@
 """The sidebar's shared settings (device, seed), read by every page.
 
 The sidebar needs no torch: the device caption ("Computing on cpu (float64)") asks torch, so on a server's first run,
-before torch is imported, its place is kept and it is drawn after the page (`draw_device_caption`, called by app.py),
-while ui/preload.py imports torch in the background (issue 10: the first visitor's home page waits for no torch).
+before torch is imported, its place is kept and it is drawn after the page (`draw_device_caption`, called by app.py):
+the first visitor's home page waits for no torch.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def sidebar() -> Settings:
             key="presenter",
             help="For a projector: larger text and charts, fewer controls, high contrast.",
         )
-        preload.vega_chunks()  # the browser fetches Vega's chunks now, while the server imports torch
+        preload.vega_chunks()  # the browser fetches Vega's chunks now, while the server still runs the page
     return current()
 
 
