@@ -6,7 +6,7 @@ A request's cost is estimated from its size (seconds ≈ Σ units × seconds per
   (a typed loss); on a 2-D test surface, whose gradient is a formula, 0.11 ms (Adam, the dearest: plain descent
   48 µs, SGD with momentum 85 µs, RMSProp 96 µs, Adam 106 µs); a learning rate advancing with the others in a
   sweep: 1 µs a step (0.3–0.4 µs measured, torch.optim included: every rate shares one parameter tensor); a
-  Newton step (Hessian and solve): 0.6 ms (0.47 measured);
+  Newton step (Hessian and solve): 0.3 ms (0.2 ms on a test surface, whose Hessian is a formula);
 - a data point read once to form the moments: 45 ns; a point shuffled into a minibatch epoch: 0.75 µs;
 - a loss-surface cell: 0.25 µs; a CSV cell: 60 ns read as numbers, 1.6 µs read as text (pandas, str dtype).
 The defaults (DEFAULT: 10 minutes, 8 GB) are generous, for notebooks (every MAX_STEPS request fits); a page
@@ -22,7 +22,7 @@ STEP_S = 30e-6  # one plain-descent step of a moment problem (linear regression)
 TORCH_STEP_S = 0.15e-3  # one step through torch.optim / autograd
 SURFACE_STEP_S = 0.11e-3  # one torch.optim step on a 2-D test surface (closed-form gradient): Adam's, the dearest
 RUN_STEP_S = 1e-6  # one more learning rate in a batched sweep, per step (torch.optim included)
-NEWTON_STEP_S = 0.6e-3  # one Newton step on a 2-D surface (Hessian by autograd, then a solve)
+NEWTON_STEP_S = 0.3e-3  # one Newton step on a 2-D surface (its Hessian, then a pseudo-inverse)
 POINT_S = 45e-9  # one data point read to form the moments
 SHUFFLE_S = 0.75e-6  # one data point shuffled and summed into its minibatch, per epoch
 CELL_S = 0.25e-6  # one loss-surface grid cell

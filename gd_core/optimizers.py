@@ -50,15 +50,19 @@ def batched_hessian(loss: Callable[[Tensor], Tensor], theta: Tensor) -> Tensor:
 def newton_step(problem, theta: Tensor, grad: Tensor, lr: Tensor) -> Tensor:
     """Damped Newton, θ ← θ − lr·H⁺∇f(θ), H = ∇²f(θ) per run (batched_hessian); lr = 1 is pure Newton.
 
+    H comes from the problem's `hessian` where it has one (the test surfaces' formulas), else from autograd.
     H⁺ is the pseudo-inverse (torch.linalg.pinv): a singular Hessian steps only within its range, an indefinite
     one steps to the critical point of the local quadratic (a saddle's Newton step lands on the saddle), and a
     non-finite Hessian gives a non-finite θ, which descent records as divergence instead of raising.
     """
-    loss = problem.loss
-    if isinstance(problem, MomentProblem):  # data problems: the moments once, not O(n) per Hessian
-        moments = problem.moments(theta)
-        loss = lambda params: mse_from_moments(params, moments)[0]  # noqa: E731
-    curvature = batched_hessian(loss, theta)  # (runs, P, P)
+    written = getattr(problem, "hessian", None)
+    curvature = written(theta) if written is not None else None  # a test surface's formula (gd_core.problems)
+    if curvature is None:
+        loss = problem.loss
+        if isinstance(problem, MomentProblem):  # data problems: the moments once, not O(n) per Hessian
+            moments = problem.moments(theta)
+            loss = lambda params: mse_from_moments(params, moments)[0]  # noqa: E731
+        curvature = batched_hessian(loss, theta)  # (runs, P, P)
     finite = torch.isfinite(curvature).all(-1).all(-1, keepdim=True)  # (runs, 1)
     inverse = torch.linalg.pinv(torch.where(finite.unsqueeze(-1), curvature, 0.0), hermitian=True)  # (runs, P, P)
     direction = (inverse @ grad.unsqueeze(-1)).squeeze(-1)  # (runs, P)

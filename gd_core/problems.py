@@ -209,10 +209,11 @@ class LinearRegression:
 class SurfaceProblem:
     """A loss of two parameters (x, y) for comparing optimizers.
 
-    gradient: ∇f in closed form, (x, y) -> (∂f/∂x, ∂f/∂y), or None for autograd. Written out for the four test
-    surfaces because the optimizers page runs thousands of steps a rerun: autograd's forward and backward cost
-    ~90 µs a step on a 2-core CPU, the formula ~15 µs (bench/README.md, "Page 5's best-lr race"); a test checks
-    each formula against autograd.
+    gradient: ∇f in closed form, (x, y) -> (∂f/∂x, ∂f/∂y), or None for autograd; curvature: ∇²f in closed form,
+    (x, y) -> (∂²f/∂x², ∂²f/∂x∂y, ∂²f/∂y²), or None for autograd (gd_core.optimizers.batched_hessian). Written out
+    for the four test surfaces because the optimizers page runs thousands of steps a rerun: autograd's forward and
+    backward cost ~90 µs a step on a 2-core CPU, the formula ~15 µs, and a Hessian by double backward ~0.4 ms
+    against ~30 µs (bench/step_rates.py); tests check each formula against autograd.
     """
 
     fn: Callable[[Tensor, Tensor], Tensor]
@@ -223,6 +224,7 @@ class SurfaceProblem:
     view: tuple[tuple[float, float], tuple[float, float]]
     param_names: tuple[str, ...] = ("x", "y")
     gradient: Callable[[Tensor, Tensor], tuple[Tensor, Tensor]] | None = None
+    curvature: Callable[[Tensor, Tensor], tuple[Tensor, Tensor, Tensor]] | None = None
 
     def loss(self, params: Tensor) -> Tensor:
         """f(x, y) at each row of params."""
@@ -234,6 +236,15 @@ class SurfaceProblem:
             return value_and_grad(self.loss, params)
         x, y = params[..., 0], params[..., 1]
         return self.fn(x, y), torch.stack(self.gradient(x, y), -1)
+
+    def hessian(self, params: Tensor) -> Tensor | None:
+        """∇²f at each row of params, (…, 2, 2), from `curvature`; None where it is not written out."""
+        if self.curvature is None:
+            return None
+        x, y = params[..., 0], params[..., 1]
+        xx, xy, yy = (torch.as_tensor(v, dtype=params.dtype, device=params.device).expand_as(x)
+                      for v in self.curvature(x, y))  # fmt: skip
+        return torch.stack([torch.stack([xx, xy], -1), torch.stack([xy, yy], -1)], -2)
 
     def to(self, device: torch.device, dtype: torch.dtype = torch.float64) -> SurfaceProblem:
         """Itself: a formula holds no tensors, so it runs on the device of its argument."""
@@ -249,6 +260,7 @@ TEST_FUNCTIONS: dict[str, SurfaceProblem] = {
         default_start=(-4.5, 1.5),
         view=((-5.0, 5.0), (-2.0, 2.0)),
         gradient=lambda x, y: (x, 25 * y),
+        curvature=lambda x, y: (1.0, 0.0, 25.0),
     ),
     "rosenbrock": SurfaceProblem(
         lambda x, y: (1 - x) ** 2 + 100 * (y - x * x) ** 2,
@@ -258,6 +270,7 @@ TEST_FUNCTIONS: dict[str, SurfaceProblem] = {
         default_start=(-1.5, 2.0),
         view=((-2.0, 2.0), (-1.0, 3.0)),
         gradient=lambda x, y: (-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)),
+        curvature=lambda x, y: (2 - 400 * (y - x * x) + 800 * x * x, -400 * x, 200.0),
     ),
     "himmelblau": SurfaceProblem(
         lambda x, y: (x * x + y - 11) ** 2 + (x + y * y - 7) ** 2,
@@ -270,6 +283,7 @@ TEST_FUNCTIONS: dict[str, SurfaceProblem] = {
             4 * x * (x * x + y - 11) + 2 * (x + y * y - 7),
             2 * (x * x + y - 11) + 4 * y * (x + y * y - 7),
         ),
+        curvature=lambda x, y: (4 * (x * x + y - 11) + 8 * x * x + 2, 4 * (x + y), 4 * (x + y * y - 7) + 8 * y * y + 2),
     ),
     "saddle": SurfaceProblem(
         lambda x, y: x * x - y * y,
@@ -279,6 +293,7 @@ TEST_FUNCTIONS: dict[str, SurfaceProblem] = {
         default_start=(-2.0, 0.01),
         view=((-2.5, 2.5), (-2.5, 2.5)),
         gradient=lambda x, y: (2 * x, -2 * y),
+        curvature=lambda x, y: (2.0, 0.0, -2.0),
     ),
 }
 

@@ -130,6 +130,15 @@ def test_each_surface_gradient_formula_equals_autograd(name):
     np.testing.assert_allclose(grad, autograd, rtol=1e-13, atol=1e-12)
 
 
+@pytest.mark.parametrize("name", list(gd.TEST_FUNCTIONS))
+def test_each_surface_hessian_formula_equals_autograd(name):
+    problem = gd.test_function(name)
+    params = torch.randn(30, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(5)) * 3
+    written = problem.hessian(params)
+    assert written is not None and written.shape == (30, 2, 2)
+    np.testing.assert_allclose(written, gd.optimizers.batched_hessian(problem.loss, params), rtol=1e-13, atol=1e-11)
+
+
 @pytest.mark.parametrize("problem_name", ["seed", "line", "rosenbrock"])
 @pytest.mark.parametrize("optimizer", gd.OPTIMIZERS)
 def test_sweep_equals_individual_descents(device, problem_name, optimizer):

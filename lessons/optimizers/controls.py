@@ -32,7 +32,7 @@ def default_lr(surface: str, optimizer: str) -> float:
     return DEFAULT_LRS[surface].get(optimizer, gd.get_optimizer(optimizer).default_lr)
 
 
-SECOND_ORDER_STEPS = 100  # Newton needs the Hessian each step (~2 ms): its runs stop here, and the page says so
+SECOND_ORDER_STEPS = 100  # Newton needs the Hessian each step (~0.2 ms): its runs stop here, and the page says so
 
 
 @cached

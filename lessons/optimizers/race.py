@@ -31,12 +31,12 @@ MODES = {
 }
 TARGET_LOSS = 1e-6  # a run below this loss has arrived: the smallest such rate wins (less overshoot)
 NEWTON_LR = 1.0
-# Priced by gd_core.budget (a step on a test surface at Adam's rate). The race: all six 430 steps (~0.2 CPU-s
-# measured), any one of them 2,700. The "best" mode's sweeps, one per first-order optimizer over the whole ladder:
-# 340 steps (priced 0.25 s), so the default 300 are tuned in full. Both at their limits, with the page's charts,
-# stay within 1 CPU-s a rerun (bench/page_cost.py, bench/README.md).
-RACE_BUDGET = gd.Budget(seconds=0.3, megabytes=80)
-TUNE_BUDGET = gd.Budget(seconds=0.25, megabytes=80)
+# Priced by gd_core.budget (a step on a test surface at Adam's rate). The race: all six 390 steps (~0.2 CPU-s
+# measured), any one of them 2,250. The "best" mode's sweeps, one per first-order optimizer over the whole ladder:
+# the default 300 steps in full (priced 0.22 s, 0.15–0.3 s measured by surface and load). Both at their limits, with
+# the page's charts, stay within 1 CPU-s a rerun (bench/page_cost.py, bench/README.md).
+RACE_BUDGET = gd.Budget(seconds=0.25, megabytes=80)
+TUNE_BUDGET = gd.Budget(seconds=0.22, megabytes=80)
 NEWTON_NOTES = {
     "ill_conditioned": "On this quadratic bowl Newton's method lands on the minimum in one step, whatever κ is: "
     "it divides each direction's step by that direction's curvature.",
