@@ -14,7 +14,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from charts.kit import BLACK, GREY, NUMBER, STAR, Concat, finite_rows, hconcat, loss_floor, vconcat, with_params
+from charts.kit import BLACK, GREY, NUMBER, STAR, Concat, finite_rows, hconcat, layer, loss_floor, vconcat, with_params
 
 WIDTH, HEIGHT = 330, 280
 MAX_POINTS = 2000  # data points drawn in a scatter (a deterministic sample of bigger data sets)
@@ -280,6 +280,7 @@ def loss_panel(
     width: int,
     title: str,
     future: bool = True,
+    height: int = 180,
 ):
     """Loss against step (log scale, floored above 0) with the current step marked and the least-squares MSE; the
     whole run is drawn when `future`, else only the steps up to the slider (the lecture's "hide the future path")."""
@@ -320,7 +321,7 @@ def loss_panel(
             tooltip=[alt.Tooltip("label:N", title=""), alt.Tooltip("loss:Q", title="MSE", format=NUMBER)],
         )
     )
-    return alt.layer(curves, floor_rule, rule, now, title=title).properties(width=width, height=180)
+    return layer(curves, floor_rule, rule, now, title=title, width=width, height=height)  # kit's: alt.layer's spec
 
 
 # Built once and passed to the constructors: every Altair method call (.configure_*, .resolve_*, .add_params) on a

@@ -18,6 +18,7 @@ from charts.kit import (
     Concat,
     finite_rows,
     hconcat,
+    layer,
     step_slider,
     with_params,
 )
@@ -177,8 +178,9 @@ def sweep_chart(
     title = alt.Title(f"{loss_name(min_loss).capitalize()} after {steps} steps, one run per lr", offset=34)
     # fit-x: stretch across the page but keep the plot's height (plain "fit" squeezes it and clips the title).
     autosize = alt.AutoSizeParams(type="fit-x", contains="padding")
-    chart = alt.layer(*layers).resolve_scale(fill="independent")  # pale band fills, darker titles
-    return chart.properties(width=width, height=height, title=title, autosize=autosize)
+    independent = alt.Resolve(scale=alt.ScaleResolveMap(fill="independent"))  # pale band fills, darker titles
+    # charts.kit's layer: the same spec as alt.layer(...).resolve_scale(...).properties(...), without their copies
+    return layer(*layers, resolve=independent, width=width, height=height, title=title, autosize=autosize)
 
 
 WINDOW_MARGIN = 1.25  # the parameter window: θ* ± this × the start's distance from θ*
@@ -290,7 +292,7 @@ def trajectory_chart(
         path = base.mark_line(strokeWidth=1.5, opacity=line_opacity, clip=True).transform_filter(alt.datum.step <= step)
         dots = base.mark_circle(size=14, opacity=1, clip=True).transform_filter(alt.datum.step <= step)
         here = base.mark_circle(size=70, opacity=1, clip=True).transform_filter(alt.datum.step == step)
-        return alt.layer(*before, path, dots, here, *after).properties(width=width, height=height, title=title)
+        return layer(*before, path, dots, here, *after, width=width, height=height, title=title)  # kit's: no copies
 
     optimum_rule = (
         alt.Chart(pd.DataFrame({"plot": [plotted_best], "text": [minus(f"{param}* = {best:.4g}")]}))
