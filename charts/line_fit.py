@@ -78,7 +78,7 @@ def contour_segments(surface: pd.DataFrame, levels: int = 9) -> pd.DataFrame:
     if not (len(w) > 1 and len(b) > 1 and math.isfinite(top) and top > 0):
         return pd.DataFrame(columns=["level", "w", "b", "w2", "b2"], dtype=float)
     corners = [(0, 0), (1, 0), (1, 1), (0, 1)]  # (di, dj) around each cell: the edges join corners k and k+1
-    rows = []
+    columns: dict[str, list[np.ndarray]] = {"level": [], "w": [], "b": [], "w2": [], "b2": []}
     for level in np.geomspace(top * 2e-3, top * 0.6, levels):
         points = []
         for k in range(4):
@@ -95,18 +95,13 @@ def contour_segments(surface: pd.DataFrame, levels: int = 9) -> pd.DataFrame:
         for first, second in ((0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)):
             pair = crossed[..., first] & crossed[..., second]
             pair &= crossed.sum(-1) == 2  # saddle cells (four crossings) are skipped: a bowl has none
-            rows.append(
-                pd.DataFrame(
-                    {
-                        "level": level + np.nanmin(z),
-                        "w": pw[..., first][pair],
-                        "b": pb[..., first][pair],
-                        "w2": pw[..., second][pair],
-                        "b2": pb[..., second][pair],
-                    }
-                )
-            )
-    return finite_rows(pd.concat(rows, ignore_index=True))
+            # arrays gathered and framed once at the end: a frame per (level, pair) was 54 frames, ~15 ms
+            columns["level"].append(np.full(int(pair.sum()), level + np.nanmin(z)))
+            columns["w"].append(pw[..., first][pair])
+            columns["b"].append(pb[..., first][pair])
+            columns["w2"].append(pw[..., second][pair])
+            columns["b2"].append(pb[..., second][pair])
+    return finite_rows(pd.DataFrame({name: np.concatenate(parts) for name, parts in columns.items()}))
 
 
 def line_endpoints(frame: pd.DataFrame, x_range: tuple[float, float]) -> pd.DataFrame:
