@@ -253,6 +253,7 @@ def _number(value: float) -> str:
     return shown_number(value)
 
 
+@cached  # a row loop over the run: ~1.5 ms of every rerun when it was rebuilt each time
 def follow_the_player(table: pd.DataFrame, lr: float, param: str, by_hand: bool) -> Follow:
     """Beside the player, in the browser: the update of the current step with the numbers in, and the iteration
     table with the current row highlighted (the tutorial's spreadsheet, following the chart as it plays)."""

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from charts.kit import describe, read_description
+from charts.kit import read_description
 from export.scene import RunSpec, SceneSpec, SeedLoss, TypedLoss
 from lessons.one_weight import controls as c
 from ui import lecture, screen, settings
@@ -41,9 +41,10 @@ c.show_status(result, lr)
 st.markdown("**The first step, with the numbers in:**")
 st.latex(c.update_latex(result.table, 0, lr, p, result.check is not None))
 
+at_the_end = read_description(live_description("at the end", result.frame, {p: p, "loss": "loss"}), None)  # cached
 described = live_description(
     f"Loss({p}) curve with the tangent and the step, {p}ₖ and the loss against step", result.frame,
-    {p: p, "loss": "loss"}, after="; " + describe("at the end", result.frame, {p: p, "loss": "loss"}),
+    {p: p, "loss": "loss"}, after="; " + at_the_end,
 )  # fmt: skip
 follow = c.follow_the_player(result.table, lr, p, result.check is not None)
 player(c.LESSON.control("player"), follow=follow, describe=described)
