@@ -59,7 +59,9 @@ def test_frame_digest_follows_every_cell_name_dtype_and_index():
     assert _series_digest(frame["loss"]) == _series_digest(frame["loss"].copy())
     # a pyarrow-backed text column (pandas 3's default) is hashed by its Arrow buffers: the same rules hold
     arrow = frame.astype({"run": "string[pyarrow]"})
-    assert hasattr(arrow["run"].array, "__arrow_array__")
+    assert isinstance(arrow["run"].array, pd.arrays.ArrowExtensionArray)
+    nullable = frame.assign(step=pd.array([0, None, 2], dtype="Int64"))  # a numpy-backed extension array
+    assert _frame_digest(nullable) == _frame_digest(nullable.copy()) != _frame_digest(frame)
     assert _frame_digest(arrow) == _frame_digest(arrow.copy()) != _frame_digest(frame.astype({"run": object}))
     assert _frame_digest(arrow) != _frame_digest(arrow.assign(run=pd.array(["a", "c", None], dtype="string[pyarrow]")))
     assert _frame_digest(arrow.iloc[1:]) != _frame_digest(arrow.iloc[:2])  # slices of one buffer: offset and length

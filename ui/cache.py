@@ -47,7 +47,7 @@ def _frame_digest(frame) -> bytes:
     else:
         digest.update(_values_bytes(index.to_numpy(), np, pd))
     for _, column in frame.items():
-        if hasattr(column.array, "__arrow_array__"):  # pyarrow-backed (pandas 3's default text dtype): its buffers
+        if isinstance(column.array, pd.arrays.ArrowExtensionArray):  # pyarrow-backed (pandas 3's text): its buffers
             _update_arrow(digest, column.array.__arrow_array__())
         else:
             digest.update(_values_bytes(column.to_numpy(), np, pd))
