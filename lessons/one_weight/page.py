@@ -8,9 +8,10 @@ from lessons.one_weight import controls as c
 from ui import lecture, screen, settings
 from ui.cache import live_description
 from ui.exports import scene_exports, scene_link
-from ui.numbers import shown_number, shown_table
+from ui.numbers import shown_number
 from ui.player import player
 from ui.practice import practice_section
+from ui.tables import shown_dataframe
 
 s = settings.current()
 st.title("1 · One weight")
@@ -62,8 +63,9 @@ c.step_details(result, lr)
 st.subheader("The iteration table")
 st.caption("Like the tutorial's spreadsheet: every step of the run, with full precision in the CSV.")
 table = result.table
-st.dataframe(
-    shown_table(table, {column: 8 for column in table.columns if column != "step"}),
+shown_dataframe(  # replayed from the cache when the run did not change (ui.tables)
+    table,
+    {column: 8 for column in table.columns if column != "step"},
     hide_index=True,
     height="content" if len(table) <= 12 else 460,
 )
