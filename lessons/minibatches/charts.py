@@ -75,14 +75,16 @@ def shown_steps(full: pd.DataFrame, mini: pd.DataFrame) -> list[int]:
 @cached  # an identical rerun hashes the two runs (ui.cache: their bytes) instead of redoing this pandas
 def derived(
     full: pd.DataFrame, mini: pd.DataFrame, per_epoch: int, n: int, batch_size: int, optimum: tuple[float, float]
-) -> tuple[pd.DataFrame, list[int], int, int, tuple]:
+) -> tuple[pd.DataFrame, list[int], int, int, tuple, pd.DataFrame, pd.Series]:
     """What the page derives from the two runs: the minibatch frame with its columns, the steps the chart ships,
-    the (step, point) rows of their batches, the data points shown, and the (w, b) ranges of the MSE surface."""
+    the (step, point) rows of their batches, the data points shown, the (w, b) ranges of the MSE surface, the
+    comparison table and the gradient noise per epoch (gd.gradient_noise)."""
     mini = with_minibatch_columns(mini, per_epoch)
     shown = shown_steps(full, mini)  # build only the (step, point) rows the chart ships
     listed = batch_rows(shown, n, batch_size)
     ranges = lf.surface_ranges(pd.concat([full, mini]), optimum)
-    return mini, shown, listed, shown_point_count(n, listed), ranges
+    table, spread = comparison(full, mini, n, batch_size), gd.gradient_noise(mini)
+    return mini, shown, listed, shown_point_count(n, listed), ranges, table, spread
 
 
 def batch_rows(steps: list[int], n: int, batch: int) -> int:
