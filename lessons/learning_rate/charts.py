@@ -20,6 +20,7 @@ from charts.kit import (
     hconcat,
     layer,
     step_slider,
+    thin,
     with_params,
 )
 from gd_core.stability import excess_loss
@@ -208,6 +209,12 @@ def run_labels(table: pd.DataFrame) -> list[str]:
         label = f"lr = {lr_label(lr)}"
         labels.append(label if pd.isna(diverged_at) else f"{label} · diverged at step {int(diverged_at)}")
     return labels
+
+
+def thinned_trajectory_chart(frame: pd.DataFrame, table: pd.DataFrame, param: str, *, stride: int, **options) -> Concat:
+    """trajectory_chart of every `stride`-th step (charts.kit.thin), thinned inside the cached builder
+    (ui.cache.chart_spec): a rerun whose runs did not change thins nothing (~1.5 ms of pandas a rerun before)."""
+    return trajectory_chart(thin(frame, stride), table, param, stride=stride, **options)
 
 
 def trajectory_chart(

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import gd_core as gd
-from charts.kit import read_description, thin, thinning_stride
+from charts.kit import read_description, thinning_stride
 from export.scene import RunSpec, SceneSpec, SeedLoss, SyntheticLine
 from lessons.learning_rate import charts
 from lessons.learning_rate import controls as c
@@ -135,8 +135,8 @@ table = p.with_contraction(c.run_table(summary, L, quadratic), found)
 stride = thinning_stride(steps)
 index = param_names.index(param)
 chart = chart_spec(
-    charts.trajectory_chart,
-    thin(frame, stride),
+    charts.thinned_trajectory_chart,
+    frame,
     table,
     param,
     names=param_names,
