@@ -297,7 +297,8 @@ def loss_panel(
     ]
     base = alt.Chart(losses).encode(x=x, y=y, color=colour, tooltip=tooltip)
     curves = base.mark_line(strokeWidth=1.8, clip=True, description=FUTURE if future else alt.Undefined).encode(
-        opacity=alt.condition(alt.datum.series == MINI_BATCH_LOSS, alt.value(0.4), alt.value(1.0))
+        # a channel object, not alt.condition's dict, which encode() turns into a channel with from_dict (~6 ms)
+        opacity=alt.OpacityValue(1.0, condition={"test": alt.datum.series == MINI_BATCH_LOSS, "value": 0.4})
     )
     if not future:
         curves = curves.transform_filter(alt.datum.step <= step)

@@ -63,7 +63,7 @@ def lr_panel(frame: pd.DataFrame, steps: int, width=700, height=110, by: str | N
         names = list(dict.fromkeys(data[by]))
         colour = alt.Color(f"{by}:N", scale=alt.Scale(domain=names, range=[colour_of(n) for n in names]), legend=None)
     else:
-        colour = alt.value(BLUE)
+        colour = alt.ColorValue(BLUE)
     step = step_slider(steps, stride=stride)
     tips = [alt.Tooltip("step:Q"), alt.Tooltip("lr_step:Q", title="ηₖ", format=".4~g")]  # objects: see kit
     tips += [alt.Tooltip(f"{by}:N")] if by else []

@@ -113,7 +113,7 @@ def sweep_chart(
         .mark_text(fontSize=13, fontWeight="bold", baseline="bottom", lineBreak="\n", align=align, dx=dx)
         .encode(
             x=alt.X("anchor:Q", scale=x_scale),
-            y=alt.value(-22),  # above the plot, like a header over each band (a second line drops below)
+            y=alt.YValue(-22),  # above the plot, like a header over each band (a second line drops below)
             text=alt.Text("title:N"),
             fill=alt.Fill("regime:N", scale=inks, legend=None),
         )
@@ -136,7 +136,7 @@ def sweep_chart(
     rule_text = [
         alt.Chart(rules[rules["align"] == align])
         .mark_text(align=align, baseline="top", dx=dx, fontSize=12, color="#333")
-        .encode(x=alt.X("lr:Q", scale=x_scale), y=alt.value(6), text=alt.Text("text:N"))
+        .encode(x=alt.X("lr:Q", scale=x_scale), y=alt.YValue(6), text=alt.Text("text:N"))
         for align, dx in (("right", -4), ("left", 4))
     ]
     colour = alt.Color("kind:N", scale=kinds, title=None, legend=alt.Legend(orient="bottom"))
@@ -169,7 +169,7 @@ def sweep_chart(
         .mark_point(size=90, filled=True, opacity=1)
         .encode(
             x=lr_axis,
-            y=alt.value(30),
+            y=alt.YValue(30),
             color=colour,
             shape=shape,
             tooltip=[*lr_tips, alt.Tooltip("regime:N"), alt.Tooltip("outcome:N")],

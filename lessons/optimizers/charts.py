@@ -251,7 +251,7 @@ def optimizer_chart(
                 scale=alt.Scale(domain=["start", "minimum"][: 1 + bool(minima)], range=["circle", STAR]),
                 legend=alt.Legend(orient="bottom"),
             ),
-            fill=alt.value("white"),
+            fill=alt.FillValue("white"),
             tooltip=[alt.Tooltip("marker:N"), alt.Tooltip("x:Q", format=".6g"), alt.Tooltip("y:Q", format=".6g")],
         )
     )
