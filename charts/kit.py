@@ -32,6 +32,12 @@ STAR = (
 NUMBER = ".6~g"  # tooltip number format
 EXACT = ".10~g"  # tooltip format exact enough to check against a table
 
+# Altair validates every schema object against the Vega-Lite schema as it is built (its "debug mode", on by default):
+# a quarter of building page 1's composite (cProfile of the builder). Off for the whole process (one global flag, set
+# once at import): each finished spec is validated whole against the schema by the tests instead
+# (tests/test_fit_spec.py::test_every_lesson_and_practice_chart_is_valid_vega_lite).
+alt.utils.schemapi.disable_debug_mode()
+
 MAX_SHOWN_STEPS = 400  # steps shipped per run; the slider then moves in strides
 LOSS_FLOOR = 1e-30  # the lowest loss any log axis shows
 STEP = "step"  # the name of the step parameter every trajectory chart shares (ui.player drives it by name)
@@ -139,15 +145,10 @@ class Concat:
         params = lifted + ([] if self.params is alt.Undefined else list(self.params))
         if params:
             spec["params"] = [p.to_dict() if hasattr(p, "to_dict") else p for p in params]
-        if top:
-            spec["$schema"] = alt.SCHEMA_URL
-            spec = alt.utils.update_nested(alt.theme.get()(), spec, copy=True)
-            if validate:
-                kind = alt.TopLevelVConcatSpec if self.direction == "vconcat" else alt.TopLevelHConcatSpec
-                kind.validate(spec)
-            if inner["datasets"]:
-                spec.setdefault("datasets", {}).update(inner["datasets"])
-        return spec
+        if not top:
+            return spec
+        kind = alt.TopLevelVConcatSpec if self.direction == "vconcat" else alt.TopLevelHConcatSpec
+        return _top_level(spec, kind, inner, validate)
 
     def to_json(self, validate: bool = False, **kwargs) -> str:
         return json.dumps(self.to_dict(validate), **kwargs)
@@ -176,6 +177,69 @@ def _lift_selections(part: dict, index: int, concat: bool) -> list[dict]:
     if named:
         selections = [{**p, "views": [layer["name"] for layer in named]} for p in selections]
     return selections
+
+
+class Layer:
+    """alt.layer(*parts).properties(**properties) assembled as a plain Vega-Lite dict, for layers without parameters.
+
+    Hand-written on purpose, like Concat: Altair's LayerChart constructor copies every layer to combine their data,
+    parameters and sizes, and each .properties() on it copies it again and validates the value against the schema:
+    about half of building page 1's composite on a recompute (cProfile). Here each layer is converted by Altair's own
+    to_dict() once. What LayerChart does is done on the dicts: one data object shared by every layer is given once,
+    at the layer (as Altair does, by identity), and a width, height or view set on a layer moves up to the layer.
+    A layer with parameters is refused (Altair lifts them; use alt.layer there). tests/test_fit_spec.py compares the
+    spec with Altair's and validates it.
+    """
+
+    def __init__(self, *parts, **properties):
+        self.parts, self.properties = list(parts), properties
+        self.params = alt.Undefined  # set by with_params
+
+    def to_dict(self, validate: bool = False, *, context: dict | None = None) -> dict:
+        """As Altair's to_dict of the LayerChart (see Concat.to_dict for the nested context)."""
+        top = context is None or context.get("top_level", True)
+        inner = {**(context or {}), "top_level": False}
+        inner.setdefault("datasets", {})
+        first = getattr(self.parts[0], "data", alt.Undefined) if self.parts else alt.Undefined
+        shared = first is not alt.Undefined and all(getattr(part, "data", None) is first for part in self.parts)
+        layers = [part.to_dict(validate=False, context=inner) for part in self.parts]
+        spec: dict = {}
+        if shared:
+            spec["data"] = layers[0]["data"]
+            for layer in layers:
+                del layer["data"]
+        for layer in layers:
+            if any(isinstance(p, dict) for p in layer.get("params", ())):
+                raise ValueError("a layer with parameters in charts.kit.Layer: use alt.layer")
+            for name in ("width", "height", "view"):
+                if name in layer:
+                    value = layer.pop(name)
+                    if spec.setdefault(name, value) != value:
+                        raise ValueError(f"layers of charts.kit.Layer with different {name}s")
+        spec["layer"] = layers
+        for name, value in self.properties.items():
+            spec[name] = value.to_dict() if hasattr(value, "to_dict") else value
+        if self.params is not alt.Undefined:
+            spec["params"] = [p.to_dict() if hasattr(p, "to_dict") else p for p in self.params]
+        return _top_level(spec, alt.TopLevelLayerSpec, inner, validate) if top else spec
+
+    def to_json(self, validate: bool = False, **kwargs) -> str:
+        return json.dumps(self.to_dict(validate), **kwargs)
+
+
+def _top_level(spec: dict, kind, inner: dict, validate: bool) -> dict:
+    """What Altair adds to a top-level spec: the $schema, the theme's config, the data sets gathered below."""
+    spec["$schema"] = alt.SCHEMA_URL
+    spec = alt.utils.update_nested(alt.theme.get()(), spec, copy=True)
+    if validate:
+        kind.validate(spec)
+    if inner["datasets"]:
+        spec.setdefault("datasets", {}).update(inner["datasets"])
+    return spec
+
+
+def layer(*parts, **properties) -> Layer:
+    return Layer(*parts, **properties)
 
 
 def vconcat(*parts, **properties) -> Concat:

@@ -57,3 +57,13 @@ def test_frame_digest_follows_every_cell_name_dtype_and_index():
     assert len(set(digests)) == len(digests)
     assert _series_digest(frame["loss"]) != _series_digest(frame["loss"].rename("mse"))
     assert _series_digest(frame["loss"]) == _series_digest(frame["loss"].copy())
+    # a pyarrow-backed text column (pandas 3's default) is hashed by its Arrow buffers: the same rules hold
+    arrow = frame.astype({"run": "string[pyarrow]"})
+    assert isinstance(arrow["run"].array, pd.arrays.ArrowExtensionArray)
+    nullable = frame.assign(step=pd.array([0, None, 2], dtype="Int64"))  # a numpy-backed extension array
+    assert _frame_digest(nullable) == _frame_digest(nullable.copy()) != _frame_digest(frame)
+    assert _frame_digest(arrow) == _frame_digest(arrow.copy()) != _frame_digest(frame.astype({"run": object}))
+    assert _frame_digest(arrow) != _frame_digest(arrow.assign(run=pd.array(["a", "c", None], dtype="string[pyarrow]")))
+    assert _frame_digest(arrow.iloc[1:]) != _frame_digest(arrow.iloc[:2])  # slices of one buffer: offset and length
+    split = [pd.DataFrame({"run": pd.array(t, dtype="string[pyarrow]")}) for t in (["ab", ""], ["a", "b"])]
+    assert _frame_digest(split[0]) != _frame_digest(split[1])

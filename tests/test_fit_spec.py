@@ -137,6 +137,26 @@ def test_every_lesson_chart_is_unchanged_at_its_designed_width():
             assert _fitted_views(spec, need) == _as_designed(spec), f"{page}: changed at its designed width {need}"
 
 
+def test_every_lesson_and_practice_chart_is_valid_vega_lite():
+    """charts.kit turns off Altair's validation while a chart is built: the finished specs are checked here whole."""
+    import altair as alt
+    import pyarrow as pa
+    import pytest
+    from pagetools import run_page
+
+    checked = 0
+    for page in ("one_weight", "fitting_a_line", "minibatches", "learning_rate", "optimizers"):
+        for element in run_page(f"lessons/{page}/page.py").get("vega_lite_chart"):
+            spec = json.loads(element.proto.spec)
+            rows = {d.name: pa.ipc.open_stream(d.data.data).read_all().to_pylist() for d in element.proto.datasets}
+            alt.TopLevelSpec.validate({**spec, "datasets": rows} if rows else spec)
+            checked += 1
+    assert checked >= 9
+    broken = {"mark": "point", "encoding": {"x": {"field": "a", "type": "quantity"}}}
+    with pytest.raises(Exception, match="quantity"):
+        alt.TopLevelSpec.validate(broken)
+
+
 def test_live_description_reads_like_describe_at_every_step_and_stays_small():
     """The template the player reads in the browser gives describe()'s text at each step of the slider's grid, with
     the fixed tail; a long run ships only the slider's steps (every thinning_stride-th, and the last)."""
@@ -197,6 +217,32 @@ def test_kit_concat_gives_the_spec_altair_composes_and_validates_it():
     broken.properties["spacing"] = "wide"  # not a number: the schema says no
     with pytest.raises(Exception, match="wide"):
         broken.to_dict(validate=True)
+
+
+def test_kit_layer_gives_the_spec_altair_layers_and_validates_it():
+    import altair as alt
+    import pytest
+
+    frame = pd.DataFrame({"step": [0, 1, 2], "loss": [3.0, 2.0, 1.5]})
+    other = frame.assign(loss=frame["loss"] / 2)
+    step = kit.step_slider(2)
+    base = alt.Chart(frame).encode(x=alt.X("step:Q"), y=alt.Y("loss:Q"))
+    shared = [base.mark_line(), base.mark_point().transform_filter(alt.datum.step == step)]  # one frame: hoisted
+    mixed = [*shared, alt.Chart(other).mark_rule().encode(y=alt.Y("loss:Q"))]  # two frames: each layer keeps its own
+    sized = [base.mark_line().properties(width=300), base.mark_point()]  # a layer's width moves up to the layer
+    for theme in ("default", "none"):
+        for layers in (shared, mixed, sized):
+            with alt.theme.enable(theme):
+                by_altair = alt.layer(*layers).properties(height=120, title="t").to_dict()
+                by_kit = kit.layer(*layers, height=120, title="t").to_dict(validate=True)
+            assert by_kit == by_altair
+    assert "data" in kit.layer(*shared).to_dict() and "data" not in kit.layer(*mixed).to_dict()
+    nested = kit.vconcat(kit.layer(*mixed, width=200), alt.layer(*mixed).properties(width=200)).to_dict()
+    assert nested["vconcat"][0] == nested["vconcat"][1] and len(nested["datasets"]) == 2
+    with pytest.raises(ValueError, match="parameters"):
+        kit.layer(base.mark_point().add_params(alt.selection_point(name="pick"))).to_dict()
+    with pytest.raises(Exception, match="wide"):
+        kit.layer(*shared, width="wide").to_dict(validate=True)
 
 
 def test_kit_concat_refuses_a_selection_it_would_not_lift():

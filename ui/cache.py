@@ -47,8 +47,26 @@ def _frame_digest(frame) -> bytes:
     else:
         digest.update(_values_bytes(index.to_numpy(), np, pd))
     for _, column in frame.items():
-        digest.update(_values_bytes(column.to_numpy(), np, pd))
+        if isinstance(column.array, pd.arrays.ArrowExtensionArray):  # pyarrow-backed (pandas 3's text): its buffers
+            _update_arrow(digest, column.array.__arrow_array__())
+        else:
+            digest.update(_values_bytes(column.to_numpy(), np, pd))
     return digest.digest()
+
+
+def _update_arrow(digest, chunked) -> None:
+    """An Arrow column into the digest: its type, and per chunk its offset, length, null count and buffers.
+
+    Not its values one by one: turning a text column into Python strings was most of a digest (page 4's run frames,
+    ~10,000 rows). Buffers hold a sliced chunk's neighbours too, so the same values laid out differently give another
+    key (a cache miss, never a wrong hit); the offset and length say which part of them is this column."""
+    digest.update(repr((str(chunked.type), len(chunked), chunked.num_chunks)).encode())
+    for chunk in chunked.chunks:
+        buffers = chunk.buffers()
+        digest.update(repr((chunk.offset, len(chunk), chunk.null_count, [b and b.size for b in buffers])).encode())
+        for buffer in buffers:
+            if buffer is not None:
+                digest.update(buffer)
 
 
 def _series_digest(series) -> bytes:
@@ -95,8 +113,13 @@ def finished_spec(chart) -> dict:
     # st.vega_lite_chart turned the rows back into a frame and Arrow (cProfile: ~20% of a recomputing rerun of the
     # optimizers page). No row limit: the charts thin their own data (charts.kit.thin).
     datasets: dict[str, bytes] = {}
+    named: dict[int, tuple[object, dict]] = {}  # id(frame) -> (frame, its reference): a frame in several layers once
     alt.data_transformers.register("app_arrow", _arrow_dataset)
-    with ALTAIR_LOCK, alt.theme.enable("none"), alt.data_transformers.enable("app_arrow", datasets=datasets):
+    with (
+        ALTAIR_LOCK,
+        alt.theme.enable("none"),
+        alt.data_transformers.enable("app_arrow", datasets=datasets, named=named),
+    ):
         spec = chart.to_dict(validate=False)
     spec["datasets"] = {**spec.get("datasets", {}), **datasets}
     if not spec["datasets"]:
@@ -104,15 +127,22 @@ def finished_spec(chart) -> dict:
     return with_arrow_datasets(spec)
 
 
-def _arrow_dataset(data, datasets: dict[str, bytes]) -> dict[str, str]:
-    """Altair data transformer: the frame as Arrow IPC bytes in `datasets`, referenced by a content-hash name."""
+def _arrow_dataset(data, datasets: dict[str, bytes], named: dict | None = None) -> dict[str, str]:
+    """Altair data transformer: the frame as Arrow IPC bytes in `datasets`, referenced by a content-hash name.
+
+    A frame that several layers share (the same object) is converted once per spec (`named`, by identity, the
+    frame kept alive beside its name): page 1's composite converted 19 frames for 8 data sets."""
     import hashlib
 
     from streamlit import dataframe_util
 
+    if named is not None and id(data) in named and named[id(data)][0] is data:
+        return dict(named[id(data)][1])
     rows = dataframe_util.convert_anything_to_arrow_bytes(data)
     name = "data-" + hashlib.md5(rows, usedforsecurity=False).hexdigest()
     datasets[name] = rows
+    if named is not None:
+        named[id(data)] = (data, {"name": name})
     return {"name": name}
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 import gd_core as gd
-from charts.kit import BLUE, colour_of, step_slider, thin, thinning_stride, with_params
+from charts.kit import BLUE, Layer, colour_of, layer, step_slider, thin, thinning_stride, with_params
 from ui import screen
 from ui.cache import chart_spec
 from ui.widgets import remembered
@@ -52,7 +52,7 @@ def scheduled(schedule: gd.Schedule) -> gd.Schedule | None:
     return None if schedule.kind == "constant" else schedule
 
 
-def lr_panel(frame: pd.DataFrame, steps: int, width=700, height=110, by: str | None = None) -> alt.Chart:
+def lr_panel(frame: pd.DataFrame, steps: int, width=700, height=110, by: str | None = None) -> Layer:
     """η_k against step (one line per `by` value, e.g. optimizer), filtered by the shared step slider."""
     stride = thinning_stride(steps)
     columns = ["step", "lr_step", *([by] if by else [])]
@@ -63,15 +63,16 @@ def lr_panel(frame: pd.DataFrame, steps: int, width=700, height=110, by: str | N
         names = list(dict.fromkeys(data[by]))
         colour = alt.Color(f"{by}:N", scale=alt.Scale(domain=names, range=[colour_of(n) for n in names]), legend=None)
     else:
-        colour = alt.value(BLUE)
+        colour = alt.ColorValue(BLUE)
     step = step_slider(steps, stride=stride)
-    tips = ["step:Q", alt.Tooltip("lr_step:Q", title="ηₖ", format=".4~g"), *([f"{by}:N"] if by else [])]
+    tips = [alt.Tooltip("step:Q"), alt.Tooltip("lr_step:Q", title="ηₖ", format=".4~g")]  # objects: see kit
+    tips += [alt.Tooltip(f"{by}:N")] if by else []
     base = alt.Chart(data).encode(x=x, y=y, color=colour, tooltip=tips)
     line = base.mark_line(strokeWidth=1.5, opacity=0.35)
     done = base.mark_line(strokeWidth=2).transform_filter(alt.datum.step <= step)
     autosize = alt.AutoSizeParams(type="fit-x", contains="padding")
-    chart = alt.layer(line, done).properties(
-        width=width, height=height, title="Learning rate of each step", autosize=autosize
+    chart = layer(  # charts.kit's: the same spec as alt.layer(...).properties(...), without their copies
+        line, done, width=width, height=height, title="Learning rate of each step", autosize=autosize
     )
     return with_params(chart, step)
 

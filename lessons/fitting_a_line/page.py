@@ -13,9 +13,10 @@ from ui import lecture, screen, settings
 from ui import schedule as sc
 from ui.cache import chart_spec, live_description
 from ui.exports import scene_exports, scene_link
-from ui.numbers import shown_number, shown_table
+from ui.numbers import shown_number
 from ui.player import player
 from ui.practice import practice_section
+from ui.tables import shown_dataframe
 from ui.widgets import remembered
 
 LESSON = lesson("fitting-a-line")
@@ -112,7 +113,7 @@ if data.scale is not None:
     ):
         slope, bias = data.scale.to_original(w, b)
         results.loc[len(results)] = [label, slope, bias, data.scale.loss_to_original(loss)]
-st.dataframe(shown_table(results, {"slope w": 6, "bias b": 6, "MSE": 6}), hide_index=True)
+shown_dataframe(results, {"slope w": 6, "bias b": 6, "MSE": 6}, hide_index=True)  # cached (ui.tables)
 st.download_button(
     "Download every step (CSV)",
     lambda: dc.trajectory_csv(frame),  # written only when clicked (ui.exports)

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import gd_core as gd
-from charts.kit import read_description, thin, thinning_stride
+from charts.kit import read_description, thinning_stride
 from export.scene import RunSpec, SceneSpec, SeedLoss, SyntheticLine
 from lessons.learning_rate import charts
 from lessons.learning_rate import controls as c
@@ -11,9 +11,10 @@ from lessons.learning_rate import predictions as p
 from ui import screen, settings
 from ui.cache import chart_spec, live_description
 from ui.exports import scene_exports, scene_link
-from ui.numbers import minus, shown_number, shown_table
+from ui.numbers import minus, shown_number
 from ui.player import player
 from ui.practice import practice_section
+from ui.tables import shown_dataframe
 from ui.text import plain
 from ui.widgets import bound
 
@@ -134,8 +135,8 @@ table = p.with_contraction(c.run_table(summary, L, quadratic), found)
 stride = thinning_stride(steps)
 index = param_names.index(param)
 chart = chart_spec(
-    charts.trajectory_chart,
-    thin(frame, stride),
+    charts.thinned_trajectory_chart,
+    frame,
     table,
     param,
     names=param_names,
@@ -161,12 +162,10 @@ shown_columns = (
     + (["excess_loss"] if quadratic.min_loss > charts.ZERO_LOSS else [])
     + p.TABLE_COLUMNS
 )
-st.dataframe(
-    shown_table(
-        table[shown_columns],
-        {"lr": 6, "lr_times_L": 4, "factor_1_minus_lr_L": 4, "final_loss": 4, "excess_loss": 4}
-        | dict.fromkeys(p.TABLE_COLUMNS, 6),  # a measured ρ that does not exist is blank (its help says so)
-    ),
+shown_dataframe(  # replayed from the cache when the runs did not change (ui.tables)
+    table[shown_columns],
+    {"lr": 6, "lr_times_L": 4, "factor_1_minus_lr_L": 4, "final_loss": 4, "excess_loss": 4}
+    | dict.fromkeys(p.TABLE_COLUMNS, 6),  # a measured ρ that does not exist is blank (its help says so)
     hide_index=True,
     column_config={
         "lr": st.column_config.NumberColumn("lr"),

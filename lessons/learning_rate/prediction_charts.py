@@ -6,7 +6,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from charts.kit import Concat, finite_rows, hconcat, with_params
+from charts.kit import Concat, Layer, finite_rows, hconcat, layer, with_params
 from lessons.learning_rate.charts import RUN_COLOURS, in_window, run_labels
 
 __all__ = ["contraction_chart", "eigen_chart", "run_labels"]
@@ -24,7 +24,7 @@ def _step_axis(last_step: int) -> alt.X:
 
 def contraction_chart(
     steps: pd.DataFrame, labels: dict[float, str], step: alt.Parameter, last_step: int, width=700, height=260
-) -> alt.LayerChart:
+) -> Layer:
     """Measured ‖θ_k − θ*‖/‖θ_{k−1} − θ*‖ against step per run (dots up to the slider), predicted ρ as a dashed rule."""
     data = finite_rows(steps[["run", "lr", "step", "measured", "predicted"]].dropna())
     data = data.assign(label=data["lr"].map(labels), shown=data["measured"].clip(upper=MAX_RATIO))
@@ -53,7 +53,7 @@ def contraction_chart(
     )
     title = "Contraction per step: measured (dots) and predicted max|1 − lr·λ| (dashed)"
     autosize = alt.AutoSizeParams(type="fit-x", contains="padding")
-    chart = alt.layer(rule, dots).properties(width=width, height=height, title=title, autosize=autosize)
+    chart = layer(rule, dots, width=width, height=height, title=title, autosize=autosize)  # kit's: no copies
     return with_params(chart, step)
 
 
@@ -72,8 +72,8 @@ def eigen_chart(
         scale = alt.Scale(domain=list(window), nice=False)
         y = alt.Y("coordinate:Q", title=f"{direction} coordinate", scale=scale)
         tips = [
-            "label:N",
-            "step:Q",
+            alt.Tooltip("label:N"),  # channel objects, not shorthand strings: see bench/README.md
+            alt.Tooltip("step:Q"),
             alt.Tooltip("coordinate:Q", format=".6~g"),
             alt.Tooltip("predicted:Q", format=".6~g"),
         ]
@@ -83,7 +83,10 @@ def eigen_chart(
         dots = base.mark_circle(size=14, opacity=1, clip=True).encode(y=y)
         lam = float(part["eigenvalue"].iloc[0]) if len(part) else float("nan")
         title = f"{direction} direction (λ = {lam:.4g})" if np.isfinite(lam) else f"{direction} direction"
-        layer = alt.layer(line.transform_filter(alt.datum.step <= step), dots.transform_filter(alt.datum.step <= step))
-        panels.append(layer.properties(width=width, height=height, title=title))
+        shown_up_to_step = [
+            line.transform_filter(alt.datum.step <= step),
+            dots.transform_filter(alt.datum.step <= step),
+        ]
+        panels.append(layer(*shown_up_to_step, width=width, height=height, title=title))
     pad = alt.AutoSizeParams(type="pad", contains="padding")
     return with_params(hconcat(*panels, autosize=pad), step)  # charts.kit's: no deep copies

@@ -9,7 +9,19 @@ import pandas as pd
 
 import gd_core as gd
 from charts import line_fit as lf
-from charts.kit import BLACK, BLUE, NUMBER, ORANGE, VERMILION, finite_rows, step_slider, thin, thinning_stride
+from charts.kit import (
+    BLACK,
+    BLUE,
+    NUMBER,
+    ORANGE,
+    VERMILION,
+    Layer,
+    finite_rows,
+    layer,
+    step_slider,
+    thin,
+    thinning_stride,
+)
 from ui.cache import cached
 
 MAX_BATCH_ROWS = 30_000  # (step, point) rows shipped to highlight each step's batch
@@ -63,14 +75,16 @@ def shown_steps(full: pd.DataFrame, mini: pd.DataFrame) -> list[int]:
 @cached  # an identical rerun hashes the two runs (ui.cache: their bytes) instead of redoing this pandas
 def derived(
     full: pd.DataFrame, mini: pd.DataFrame, per_epoch: int, n: int, batch_size: int, optimum: tuple[float, float]
-) -> tuple[pd.DataFrame, list[int], int, int, tuple]:
+) -> tuple[pd.DataFrame, list[int], int, int, tuple, pd.DataFrame, pd.Series]:
     """What the page derives from the two runs: the minibatch frame with its columns, the steps the chart ships,
-    the (step, point) rows of their batches, the data points shown, and the (w, b) ranges of the MSE surface."""
+    the (step, point) rows of their batches, the data points shown, the (w, b) ranges of the MSE surface, the
+    comparison table and the gradient noise per epoch (gd.gradient_noise)."""
     mini = with_minibatch_columns(mini, per_epoch)
     shown = shown_steps(full, mini)  # build only the (step, point) rows the chart ships
     listed = batch_rows(shown, n, batch_size)
     ranges = lf.surface_ranges(pd.concat([full, mini]), optimum)
-    return mini, shown, listed, shown_point_count(n, listed), ranges
+    table, spread = comparison(full, mini, n, batch_size), gd.gradient_noise(mini)
+    return mini, shown, listed, shown_point_count(n, listed), ranges, table, spread
 
 
 def batch_rows(steps: list[int], n: int, batch: int) -> int:
@@ -149,7 +163,7 @@ def minibatch_chart(
     cells = lf.heatmap_cells(surface)
     w_dom = (float(cells["w_lo"].min()), float(cells["w_hi"].max()))
     b_dom = (float(cells["b_lo"].min()), float(cells["b_hi"].max()))
-    landscape = alt.layer(
+    landscape = layer(  # charts.kit's: the same spec as alt.layer, without its copies
         lf.heatmap(cells, w_dom, b_dom, "Both paths over the MSE surface (★ = least squares)"),
         lf.contours(surface),
         *lf.path(full_shown, step, BLUE),
@@ -182,7 +196,7 @@ def minibatch_chart(
         )
         .transform_filter(alt.datum.step == step)
     )
-    scatter = alt.layer(
+    scatter = layer(
         lf.scatter(shown, x_name, y_name, x_dom, y_dom, f"This step's batch (vermilion dots) and both lines{of}"),
         highlight,
         lf.fitted_lines(lf.line_endpoints(both, x_dom), step, [FULL, MINI], [BLUE, VERMILION], [[1, 0], [1, 0]]),
@@ -205,12 +219,13 @@ def minibatch_chart(
         lf.WIDTH,
         "Loss on all the data per step",
         future=future,
-    ).properties(height=lf.HEIGHT)
+        height=lf.HEIGHT,
+    )
     bottom = lf.row(loss_panel, _arrow_panel(step_arrows(mini_shown, lr), step))
     return lf.compose(lf.row(landscape, scatter), bottom, step=step)
 
 
-def _arrow_panel(arrows: pd.DataFrame, step: alt.Parameter) -> alt.LayerChart:
+def _arrow_panel(arrows: pd.DataFrame, step: alt.Parameter) -> Layer:
     """The minibatch step vs the full-batch step from the current point, longer arrow scaled to 1 (equal axes)."""
     side = lf.HEIGHT
     domain = (-1.15, 1.15)
@@ -239,6 +254,6 @@ def _arrow_panel(arrows: pd.DataFrame, step: alt.Parameter) -> alt.LayerChart:
     axes = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="#B8C0CA").encode(x=alt.X("zero:Q")) + alt.Chart(
         pd.DataFrame({"zero": [0.0]})
     ).mark_rule(color="#B8C0CA").encode(y=alt.Y("zero:Q"))
-    return alt.layer(axes, shafts, heads, title="The step taken vs the full-gradient step, at this step").properties(
-        width=side, height=side
+    return layer(
+        axes, shafts, heads, title="The step taken vs the full-gradient step, at this step", width=side, height=side
     )

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 import gd_core as gd
-from charts.kit import BLUE, GREY, VERMILION, Concat, finite_rows, hconcat
+from charts.kit import BLUE, GREY, VERMILION, Concat, finite_rows, hconcat, layer
 from ui import screen
 from ui.cache import cached, chart_spec
 from ui.numbers import shown_number
@@ -52,8 +52,8 @@ def floor_chart(floor: pd.DataFrame, width=330, height=260) -> Concat:
         .mark_line(strokeDash=[6, 3], color=GREY)
         .encode(x=x, y=alt.Y("predicted:Q", scale=alt.Scale(type="log"), title=y_title), tooltip=[tips[0], tips[2]])
     )
-    left = alt.layer(predicted, measured).properties(
-        width=width, height=height, title="Noise floor: measured (dots), predicted (dashed)"
+    left = layer(  # charts.kit's: the same spec as alt.layer(...).properties(...), without their copies
+        predicted, measured, width=width, height=height, title="Noise floor: measured (dots), predicted (dashed)"
     )
     cost = (
         alt.Chart(data)

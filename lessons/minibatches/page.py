@@ -77,7 +77,7 @@ except ValueError as error:
     dc.show_error(error)
     st.stop()
 best = dc.least_squares(data)
-mini, shown, listed, points, ranges = charts.derived(full, mini, per_epoch, n, batch_size, best.optimum)
+mini, shown, listed, points, ranges, table, spread = charts.derived(full, mini, per_epoch, n, batch_size, best.optimum)
 membership = dc.batch_membership(data, batch_size, steps + 1, s.seed, points, tuple(shown))
 surface = dc.surface(data, ranges, 50, s.device)
 names = data.dataset.x_name, data.dataset.y_name
@@ -107,7 +107,6 @@ with costs:
         f"epoch**; {epochs:g} epoch(s) = **{steps:,} steps**. Each minibatch step reads {batch_size:,} of {n:,} "
         f"points, **{batch_size / n:.3g}** of the cost of a full-batch step."
     )
-    table = charts.comparison(full, mini, n, batch_size)
     st.dataframe(
         table,
         hide_index=True,
@@ -117,7 +116,6 @@ with costs:
         },
     )
 with noise:
-    spread = gd.gradient_noise(mini)
     st.markdown(
         "**The price is noise.** A batch gradient only estimates the full one."
     ) if spread.empty else st.markdown(

@@ -20,6 +20,7 @@ from charts.kit import (
     Concat,
     finite_rows,
     hconcat,
+    layer,
     loss_floor,
     step_slider,
     thin,
@@ -308,7 +309,8 @@ def curve_view(
     current = on_curve.mark_circle(clip=True, size=200, opacity=1, stroke="white", strokeWidth=1.5)
     current = colour(current, "current").transform_filter(now)
     layers = [loss_curve, path, earlier, drops, tangent_line, arrow_shaft, arrow_head, arrow_label, landed, current]
-    return alt.layer(*layers).properties(
+    return layer(  # charts.kit's: the same spec as alt.layer(...).properties(...), without their copies
+        *layers,
         width=CURVE_WIDTH,
         height=CURVE_HEIGHT,
         title=f"Loss({param}): the tangent at {param}ₖ and the step it gives",
@@ -319,7 +321,15 @@ FUTURE = "future"  # the name of the faint whole-run layer (left out when the le
 
 
 def _series_view(
-    points: pd.DataFrame, field: str, title: str, step: alt.Parameter, y: alt.Y, rule=None, future: bool = True
+    points: pd.DataFrame,
+    field: str,
+    title: str,
+    step: alt.Parameter,
+    y: alt.Y,
+    rule=None,
+    future: bool = True,
+    *,
+    heading: str,
 ):
     """One quantity against step: the whole run faint (unless `future` is off), the part up to the slider bright,
     the current value marked."""
@@ -340,7 +350,7 @@ def _series_view(
         layers = layers[1:]
     if rule is not None:
         layers.insert(0, rule)
-    return alt.layer(*layers).properties(width=SIDE_WIDTH, height=SIDE_HEIGHT)
+    return layer(*layers, width=SIDE_WIDTH, height=SIDE_HEIGHT, title=heading)
 
 
 def one_weight_chart(
@@ -382,7 +392,7 @@ def one_weight_chart(
                 y=alt.Y("a:Q"), x=alt.datum(int(points["step"].max()), type="quantitative"), text=alt.Text("label:N")
             )
         )
-    a_view = _series_view(points, "a", param, step, a_y, rule, future).properties(title=f"{param}ₖ against step")
+    a_view = _series_view(points, "a", param, step, a_y, rule, future, heading=f"{param}ₖ against step")
 
     losses = points["loss"].to_numpy(dtype=float)
     positive = losses[losses > 0]
@@ -398,7 +408,7 @@ def one_weight_chart(
         points, axis = points.assign(loss_shown=losses), Y_AXIS
         scale = alt.Scale(zero=False, padding=10, domain=[float(losses.min()), float(losses.max())])
     loss_y = alt.Y("loss_shown:Q", title="loss", scale=scale, axis=axis)
-    loss_view = _series_view(points, "loss", "loss", step, loss_y, future=future).properties(title=title)
+    loss_view = _series_view(points, "loss", "loss", step, loss_y, future=future, heading=title)
 
     on_grid = views[views["step"] % stride == 0][["x_lo", "x_hi", "y_lo", "y_hi"]]
     domains = alt.param(name=DOMAINS, value=on_grid.to_numpy().tolist())

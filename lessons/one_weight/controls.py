@@ -12,8 +12,9 @@ import gd_core as gd
 from lessons import lesson
 from lessons.one_weight import charts
 from ui.cache import cached, finished_spec
-from ui.numbers import lr_label, lr_ladder, minus, shown_number, shown_table, tex_number
+from ui.numbers import lr_label, lr_ladder, minus, shown_number, tex_number
 from ui.player import Follow
+from ui.tables import shown_static_table
 from ui.text import plain
 from ui.widgets import bound
 
@@ -253,6 +254,7 @@ def _number(value: float) -> str:
     return shown_number(value)
 
 
+@cached  # a row loop over the run: ~1.5 ms of every rerun when it was rebuilt each time
 def follow_the_player(table: pd.DataFrame, lr: float, param: str, by_hand: bool) -> Follow:
     """Beside the player, in the browser: the update of the current step with the numbers in, and the iteration
     table with the current row highlighted (the tutorial's spreadsheet, following the chart as it plays)."""
@@ -288,7 +290,7 @@ def step_details(result: Run, lr: float) -> None:
         shown = check.iloc[rows].rename(columns={"by hand": "by hand, 18(A + 1)"})
         st.caption(f"f′ by hand against torch autograd, at A₀ and at A{_subscript(int(k))}, to the last digit:")
     shown = shown.set_index("step")
-    st.table(shown_table(shown, {column: 17 for column in shown.columns}))
+    shown_static_table(shown, {column: 17 for column in shown.columns})  # replayed from the cache (ui.tables)
 
 
 def _subscript(k: int) -> str:

@@ -2,15 +2,16 @@
 
 import streamlit as st
 
-from charts.kit import describe, read_description
+from charts.kit import read_description
 from export.scene import RunSpec, SceneSpec, SeedLoss, TypedLoss
 from lessons.one_weight import controls as c
 from ui import lecture, screen, settings
 from ui.cache import live_description
 from ui.exports import scene_exports, scene_link
-from ui.numbers import shown_number, shown_table
+from ui.numbers import shown_number
 from ui.player import player
 from ui.practice import practice_section
+from ui.tables import shown_dataframe
 
 s = settings.current()
 st.title("1 · One weight")
@@ -41,9 +42,10 @@ c.show_status(result, lr)
 st.markdown("**The first step, with the numbers in:**")
 st.latex(c.update_latex(result.table, 0, lr, p, result.check is not None))
 
+at_the_end = read_description(live_description("at the end", result.frame, {p: p, "loss": "loss"}), None)  # cached
 described = live_description(
     f"Loss({p}) curve with the tangent and the step, {p}ₖ and the loss against step", result.frame,
-    {p: p, "loss": "loss"}, after="; " + describe("at the end", result.frame, {p: p, "loss": "loss"}),
+    {p: p, "loss": "loss"}, after="; " + at_the_end,
 )  # fmt: skip
 follow = c.follow_the_player(result.table, lr, p, result.check is not None)
 player(c.LESSON.control("player"), follow=follow, describe=described)
@@ -61,8 +63,9 @@ c.step_details(result, lr)
 st.subheader("The iteration table")
 st.caption("Like the tutorial's spreadsheet: every step of the run, with full precision in the CSV.")
 table = result.table
-st.dataframe(
-    shown_table(table, {column: 8 for column in table.columns if column != "step"}),
+shown_dataframe(  # replayed from the cache when the run did not change (ui.tables)
+    table,
+    {column: 8 for column in table.columns if column != "step"},
     hide_index=True,
     height="content" if len(table) <= 12 else 460,
 )

@@ -20,6 +20,7 @@ from charts.kit import (
     colour_of,
     finite_rows,
     hconcat,
+    layer,
     step_slider,
     thin,
     thinning_stride,
@@ -250,7 +251,7 @@ def optimizer_chart(
                 scale=alt.Scale(domain=["start", "minimum"][: 1 + bool(minima)], range=["circle", STAR]),
                 legend=alt.Legend(orient="bottom"),
             ),
-            fill=alt.value("white"),
+            fill=alt.FillValue("white"),
             tooltip=[alt.Tooltip("marker:N"), alt.Tooltip("x:Q", format=".6g"), alt.Tooltip("y:Q", format=".6g")],
         )
     )
@@ -281,14 +282,12 @@ def optimizer_chart(
         .mark_rule(color="#444", strokeDash=[4, 3])
         .encode(x=alt.X("now:Q", scale=alt.Scale(domain=[0, max(steps, 1)], nice=False)))
     )
-    loss_chart = alt.LayerChart(
-        layer=[
-            base.mark_line(clip=True, strokeWidth=2.5)
-            .encode(x=step_x, y=loss_y, color=colour, order=alt.Order("step:Q"), tooltip=path_tooltip)
-            .transform_filter(up_to_step),
-            rule,
-            here.encode(x=step_x, y=loss_y, color=colour, tooltip=path_tooltip),
-        ],
+    loss_chart = layer(  # charts.kit's (no parameters here): the same spec as alt.LayerChart, without its copies
+        base.mark_line(clip=True, strokeWidth=2.5)
+        .encode(x=step_x, y=loss_y, color=colour, order=alt.Order("step:Q"), tooltip=path_tooltip)
+        .transform_filter(up_to_step),
+        rule,
+        here.encode(x=step_x, y=loss_y, color=colour, tooltip=path_tooltip),
         title="Loss against step",
         **LOSS_SIZE,
     )

@@ -53,6 +53,7 @@ def surface_grid(surface: str, device: str) -> pd.DataFrame:
     return gd.loss_surface(problem, problem.view, 60, device=device)
 
 
+@cached  # keyed by the runs' bytes (ui.cache): a concat of every run was ~4 ms of each identical rerun
 def combine_runs(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """One frame of every optimizer's trajectory, with an `optimizer` column first (for the chart and CSV)."""
     parts = [frame.assign(optimizer=name) for name, frame in frames.items()]
@@ -72,6 +73,7 @@ RESULT_COLUMNS = [
 ]
 
 
+@cached  # as combine_runs: a row loop over the summaries on every rerun before
 def results_table(summaries: Mapping[str, pd.DataFrame], minima: Sequence[tuple[float, float]]) -> pd.DataFrame:
     """One row per optimizer: lr, final loss and point, distance to the nearest known minimum, divergence step.
 

@@ -11,9 +11,10 @@ from ui import schedule as sc
 from ui import screen, settings
 from ui.cache import chart_spec, live_description
 from ui.exports import scene_exports, scene_link
-from ui.numbers import shown_number, shown_table
+from ui.numbers import shown_number
 from ui.player import player
 from ui.practice import practice_section
+from ui.tables import shown_dataframe
 from ui.text import plain
 from ui.widgets import bound
 
@@ -134,9 +135,8 @@ if len(diverged):
     else:
         st.warning("\n".join(lines) + "\n\nThe loss blew up, so these runs stop there: try a smaller learning rate.")
 if len(table):
-    st.dataframe(
-        shown_table(table, {"learning rate": 6, "final loss": 6, "distance to nearest minimum": 4}),
-        hide_index=True,
+    shown_dataframe(  # replayed from the cache when the race did not change (ui.tables)
+        table, {"learning rate": 6, "final loss": 6, "distance to nearest minimum": 4}, hide_index=True
     )
 if surface == "saddle":
     st.caption(
