@@ -21,15 +21,30 @@ import types
 from collections import Counter
 from pathlib import Path
 
-_M_ARENA_MAX = -8  # from glibc's malloc.h
+_M_MMAP_THRESHOLD, _M_ARENA_MAX = -3, -8  # from glibc's malloc.h
+# Blocks of this size or more get their own mmap, handed back to the system whole when freed (see cap_malloc_arenas).
+MMAP_THRESHOLD = 128 * 1024
 
 
 @functools.cache
-def cap_malloc_arenas(arenas: int = 2) -> bool:
-    """Ask glibc for at most `arenas` malloc arenas; False (and nothing done) on other C libraries."""
+def cap_malloc_arenas(arenas: int = 2, mmap_threshold: int = MMAP_THRESHOLD) -> bool:
+    """Ask glibc for at most `arenas` malloc arenas and a fixed mmap threshold; False (and nothing done) on other C
+    libraries.
+
+    The threshold: glibc starts at 128 kB but raises it to the size of every mmapped block freed (up to 32 MB), so
+    after the first large frees every cache entry's pickled bytes, Arrow buffer and array of a rerun came from the
+    arenas, between longer-lived blocks; freed, they left holes that malloc_trim cannot return. Fixing it (as
+    MALLOC_MMAP_THRESHOLD_ would, which also turns the raising off) gives them their own mappings again.
+    Where the deployment sets MALLOC_ARENA_MAX or MALLOC_MMAP_THRESHOLD_ itself, that setting is left as it is.
+    """
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return bool(libc.mallopt(_M_ARENA_MAX, arenas))
+        done = True
+        if "MALLOC_ARENA_MAX" not in os.environ:
+            done &= bool(libc.mallopt(_M_ARENA_MAX, arenas))
+        if "MALLOC_MMAP_THRESHOLD_" not in os.environ:
+            done &= bool(libc.mallopt(_M_MMAP_THRESHOLD, mmap_threshold))
+        return done
     except (OSError, AttributeError):
         return False
 
@@ -112,9 +127,30 @@ def reap_once(collect: bool = False) -> int:
 MEMORY_LOG = os.environ.get("DESCENT_MEMORY_LOG")
 
 
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [  # glibc's struct mallinfo2 (malloc.h), every field a size_t
+        (name, ctypes.c_size_t)
+        for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks")
+    ] + [("keepcost", ctypes.c_size_t)]
+
+
+def malloc_info() -> dict[str, float]:
+    """glibc's own account (mallinfo2, over every arena), in MB: held from the system in arenas (`arena`) and as
+    mmapped chunks (`mmapped`), in use and free inside the arenas; {} on other C libraries (bench/ only)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallinfo2.restype = _MallInfo2
+        info = libc.mallinfo2()
+    except (OSError, AttributeError):
+        return {}
+    mb = lambda n: round(n / 2**20, 1)  # noqa: E731
+    return {"arena": mb(info.arena), "mmapped": mb(info.hblkhd), "in_use": mb(info.uordblks), "free": mb(info.fordblks)}
+
+
 def holdings(top: int = 25) -> dict:
     """What the process holds now: RSS, live Python blocks, sessions, tracked objects and the most common types."""
     counts = Counter(type(o).__qualname__ for o in gc.get_objects())
+    arrow = sys.modules.get("pyarrow")
     try:
         status = Path("/proc/self/status").read_text().splitlines()
         rss_kb = int(next(line for line in status if line.startswith("VmRSS:")).split()[1])
@@ -127,6 +163,9 @@ def holdings(top: int = 25) -> dict:
         "sessions": session_count(),
         "tracked": sum(counts.values()),
         "frozen": gc.get_freeze_count(),
+        "malloc": malloc_info(),
+        "arrow_mb": round(arrow.default_memory_pool().bytes_allocated() / 2**20, 1) if arrow else None,
+        "arrow_max_mb": round(arrow.default_memory_pool().max_memory() / 2**20, 1) if arrow else None,
         "types": dict(counts.most_common(top)),
     }
 
@@ -135,23 +174,34 @@ REFERRERS = [name for name in os.environ.get("DESCENT_MEMORY_REFERRERS", "").spl
 
 
 def referrer_chain(target: object, depth: int = 8) -> list[str]:
-    """Who keeps `target` alive: one chain of referrers upwards (bench/ only, slow), as short type descriptions."""
+    """Who keeps `target` alive: one chain of referrers upwards (bench/ only, slow), as short type descriptions; a
+    live thread's frame (its function, file and line) ends a chain."""
     chain, seen, current = [], {id(target)}, target
+    own = {id(sys._getframe()), id(sys._getframe(1))}  # this function's lists and frames, and its caller's
     for _ in range(depth):
-        holders = [r for r in gc.get_referrers(current) if id(r) not in seen and not isinstance(r, types.FrameType)]
+        referrers = gc.get_referrers(current)
+        own.add(id(referrers))
+        holders = [r for r in referrers if id(r) not in seen and id(r) not in own]
         holders = [r for r in holders if not (isinstance(r, list) and len(r) > 10_000)]  # gc.get_objects() itself
+        own.add(id(holders))
         if not holders:
             break
         current = holders[0]
         seen.add(id(current))
         hint = type(current).__qualname__
+        if isinstance(current, types.FrameType):
+            chain.append(f"frame {current.f_code.co_name} {current.f_code.co_filename}:{current.f_lineno}")
+            break
         if isinstance(current, dict):
             hint += "{" + ",".join(str(k)[:30] for k in list(current)[:4]) + "}"
+        elif isinstance(current, (list, tuple)):
+            hint += f"[{len(current)}]"
         elif isinstance(current, types.ModuleType):
             hint += f" {current.__name__}"
             chain.append(hint)
             break
         chain.append(hint)
+    del referrers, holders, current
     return chain
 
 
@@ -159,8 +209,9 @@ def _log_holdings() -> None:
     if MEMORY_LOG:
         line = holdings()
         for name in REFERRERS:
-            found = next((o for o in gc.get_objects() if type(o).__qualname__ == name), None)
-            line[f"held:{name}"] = referrer_chain(found) if found is not None else []
+            found = [o for o in gc.get_objects() if type(o).__qualname__ == name][-2:]  # the youngest ones
+            line[f"held:{name}"] = [referrer_chain(one) for one in found]
+            del found
         with open(MEMORY_LOG, "a") as out:
             out.write(json.dumps(line) + "\n")
         sys._debugmallocstats()  # pymalloc's arenas and pools, to the server's stderr (its log)
