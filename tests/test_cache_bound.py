@@ -118,3 +118,36 @@ def test_the_reapers_expiry_is_subtracted_from_the_byte_count(byte_bound):
     time.sleep(0.6)
     assert memory.expire_caches() == 2
     assert byte_bound.total_bytes == 0 and _stored_bytes() == 0
+
+
+def test_closed_sessions_past_their_ttl_are_dropped_by_the_reaper_not_only_on_the_next_connection(monkeypatch):
+    """Streamlit's own session storage (a TTLCache) hides an expired session from list() but keeps it, with its whole
+    session state, until the next write; ui.memory.expire_sessions removes them on the server's event loop."""
+    import asyncio
+    import threading
+    from types import SimpleNamespace
+
+    from streamlit.runtime import Runtime
+    from streamlit.runtime.memory_session_storage import MemorySessionStorage
+
+    storage = MemorySessionStorage(ttl_seconds=0.2)
+    for number in range(3):
+        storage.save(SimpleNamespace(session=SimpleNamespace(id=f"s{number}")))
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    runtime = SimpleNamespace(
+        _session_mgr=SimpleNamespace(_session_storage=storage),
+        _get_async_objs=lambda: SimpleNamespace(eventloop=loop),
+    )
+    monkeypatch.setattr(Runtime, "exists", staticmethod(lambda: True))
+    monkeypatch.setattr(Runtime, "instance", staticmethod(lambda: runtime))
+    try:
+        time.sleep(0.3)
+        assert storage.list() == [] and len(storage._cache._data) == 3  # hidden, still held
+        assert memory.expire_sessions() == 3
+        assert len(storage._cache._data) == 0
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=5)
+        loop.close()
