@@ -3,14 +3,14 @@
 import streamlit as st
 
 from ui import preload
+from ui.memory import cap_malloc_arenas, start_reaper
 
+cap_malloc_arenas()  # many sessions, one thread each; large blocks mmapped: before the imports, see ui/memory.py
 preload.start()  # torch, pandas, Altair imported in the background once the first page is drawn: ui/preload.py
 
 from lessons import HOME, PAGES  # noqa: E402 (none of these imports torch, pandas or Altair)
 from ui import lecture, links, presenter, screen, server_guard, settings  # noqa: E402
-from ui.memory import cap_malloc_arenas, start_reaper  # noqa: E402
 
-cap_malloc_arenas()  # many sessions, one thread each: see ui/memory.py
 start_reaper()  # expired cache entries dropped and freed memory returned every 30 s, even with no visitors
 server_guard.install()  # visitors cannot clear the caches, read /_stcore/metrics or pin uploads: see the module
 

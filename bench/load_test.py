@@ -206,6 +206,35 @@ async def warm_up(port: int, seconds: float = 20.0) -> int:
     return runs
 
 
+def memory_map(pid: int) -> dict[str, float]:
+    """Where the server's resident memory is (MB, from /proc/PID/smaps): glibc's main heap ([heap]), anonymous
+    mappings of 32 MB or more (glibc's per-thread arenas reserve 64 MB each, mimalloc its segments) and smaller
+    ones (glibc's mmapped chunks, thread stacks, pymalloc's 1 MiB arenas), and file-backed pages (code, mapped data)."""
+    parts = {"heap": 0.0, "anon>=32MB": 0.0, "anon<32MB": 0.0, "files": 0.0, "big anon maps": 0.0}
+    name, size_kb = "", 0
+    try:
+        lines = Path(f"/proc/{pid}/smaps").read_text().splitlines()
+    except OSError:
+        return parts
+    for line in lines:
+        fields = line.split()
+        if "-" in fields[0] and not fields[0].endswith(":"):  # a mapping's header: range perms offset dev inode [path]
+            low, high = (int(end, 16) for end in fields[0].split("-"))
+            name, size_kb = (fields[5] if len(fields) > 5 else ""), (high - low) // 1024
+        elif fields[0] == "Rss:":
+            rss = int(fields[1]) / 1024
+            if name == "[heap]":
+                parts["heap"] += rss
+            elif name.startswith("/"):
+                parts["files"] += rss
+            elif size_kb >= 32 * 1024:
+                parts["anon>=32MB"] += rss
+                parts["big anon maps"] += 1 if rss else 0
+            else:
+                parts["anon<32MB"] += rss
+    return {key: round(value, 1) for key, value in parts.items()}
+
+
 def quantiles(values: list[float]) -> str:
     ordered = sorted(values)
     if not ordered:
@@ -228,6 +257,14 @@ def grown(path: str, warm_at: float, top: int = 15) -> None:
     print(f"\nmemory log {path}: warm ({warm['t'] - warm_at:+.0f} s) vs last ({last['t'] - warm_at:+.0f} s)")
     for key in ("rss_mb", "python_blocks", "tracked", "frozen", "sessions"):
         print(f"  {key:14}{warm[key]!s:>12} -> {last[key]!s:>12}")
+    print("  each reap (s from warm: RSS, sessions, glibc arena / mmapped / in use / free, pyarrow's pool now / max):")
+    for line in lines:
+        heap = line.get("malloc") or {}
+        print(
+            f"    {line['t'] - warm_at:+6.0f} s  {line['rss_mb']:6.0f}  {line['sessions']!s:>4}  "
+            + " / ".join(f"{heap.get(key, '-')}" for key in ("arena", "mmapped", "in_use", "free"))
+            + f"  arrow {line.get('arrow_mb')} / {line.get('arrow_max_mb')}"
+        )
     names = set(warm["types"]) | set(last["types"])
     deltas = sorted(((last["types"].get(n, 0) - warm["types"].get(n, 0), n) for n in names), reverse=True)
     print(
@@ -298,6 +335,9 @@ def main() -> int:
         help="the server writes what it holds to FILE after each reap (ui/memory.py, DESCENT_MEMORY_LOG); the report "
         "then lists the object types that grew from the warm server to the end",
     )
+    parser.add_argument(
+        "--env", action="append", default=[], metavar="NAME=VALUE", help="an environment variable of the server"
+    )
     parser.add_argument("--think", type=float, help="mean seconds between a session's interactions (--hall: 10)")
     parser.add_argument("--switch", type=float, help="chance of moving to the next page per interaction (--hall: 0.2)")
     args = parser.parse_args()
@@ -315,7 +355,9 @@ def main() -> int:
     log = tempfile.NamedTemporaryFile(prefix="descent_load_test_", suffix=".log", delete=False)  # noqa: SIM115
     server = None
     try:
-        env = {"DESCENT_MEMORY_LOG": args.memory_log} if args.memory_log else None
+        env = dict(item.split("=", 1) for item in args.env) | (
+            {"DESCENT_MEMORY_LOG": args.memory_log} if args.memory_log else {}
+        )
         server, port = start_server(log, options=dict(item.split("=", 1) for item in args.set), env=env)
         time.sleep(3)
         memory = {"before": rss_mb(server.pid)}
@@ -325,6 +367,7 @@ def main() -> int:
         warm_runs = asyncio.run(warm_up(port))
         print(f"  {warm_runs} reruns", flush=True)
         memory["warm (1 session)"] = rss_mb(server.pid)
+        maps, curve = {"warm": memory_map(server.pid)}, []
         if args.memory_log:  # the reaper logs every 30 s: wait for a line that shows the warm server
             time.sleep(32)
         warm_at = time.time()
@@ -338,13 +381,21 @@ def main() -> int:
             phase(port, server.pid, args.sessions, args.duration, pace)
         )
         left = time.monotonic()
+        maps["end of load"] = memory_map(server.pid)
         time.sleep(SETTLE)
         memory[f"after {SETTLE:.0f} s"] = rss_mb(server.pid)
         if not args.quick:  # the server may keep left sessions for SESSION_TTL seconds
             print(f"waiting {args.after:.0f} s (the session TTL is {SESSION_TTL:.0f} s) ...", flush=True)
-            time.sleep(max(0.0, left + args.after - time.monotonic()))
+            while time.monotonic() < left + args.after:  # RSS every 15 s: how fast it comes back, not only where
+                time.sleep(max(0.0, min(15.0, left + args.after - time.monotonic())))
+                curve.append(f"{time.monotonic() - left:.0f} s {rss_mb(server.pid):.0f}")
             memory[f"after {args.after:.0f} s"] = rss_mb(server.pid)
+            maps["after"] = memory_map(server.pid)
         errors = report(args, stats, five, memory, log.name)
+        if curve:
+            print("server RSS after the sessions left (MB): " + " | ".join(curve))
+        for when, parts in maps.items():
+            print(f"  {when:12} " + "  ".join(f"{key} {value:.0f}" for key, value in parts.items()))
         if args.memory_log:
             grown(args.memory_log, warm_at)
         if server.poll() is not None:

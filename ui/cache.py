@@ -16,8 +16,9 @@ F = TypeVar("F", bound=Callable)
 MAX_ENTRIES = 32
 # Entries live TTL_SECONDS from when they were computed (a popular one is recomputed once per TTL): with
 # ui.memory's reaper expiring them every 30 s, memory is back near the warm server's within ~2 minutes of the
-# last visitor leaving (bench/README.md, "memory after the sessions leave"). All bytes together stay under
-# server.maxCacheDataSize (.streamlit/config.toml).
+# last visitor leaving (bench/README.md, "memory after the sessions leave"). The pickled bytes of every cache's
+# entries together stay under server.maxCacheDataSize (.streamlit/config.toml): Streamlit evicts the least recently
+# used entry of any cache on the write that would pass it (tests/test_cache_bound.py).
 TTL_SECONDS = 90
 
 
