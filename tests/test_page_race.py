@@ -6,6 +6,7 @@ from pagetools import assert_charts_clean, assert_no_exception, run_page
 
 import gd_core as gd
 from lessons.optimizers import controls, race
+from ui.numbers import shown_number
 
 PAGE = "lessons/optimizers/page.py"
 STEPS = 50  # within what the tuning covers whole (race.tuning_steps), and quick
@@ -49,6 +50,13 @@ def test_best_mode_rates_are_gd_cores_best_on_the_ladder_and_drive_the_race():
         assert lr == pytest.approx(expected, rel=1e-12)  # the smallest rate that arrives, else the lowest loss
     used = next(text for text in captions(at) if text.startswith("Learning rates: "))
     assert f"{gd.OPTIMIZER_LABELS['gd']} {table['best lr'].iloc[0]:g}" in used
+    import pyarrow as pa
+
+    element = next(d for d in at.dataframe if "best lr" in d.value.columns)
+    cells = pa.ipc.open_stream(element.proto.arrow_data.styler.display_values).read_pandas()
+    losses = cells[f"final loss after {STEPS} steps"]
+    assert list(losses) == [shown_number(v, 4) for v in table[f"final loss after {STEPS} steps"]]
+    assert any("e−" in text for text in losses) and not any("-" in text for text in losses)  # "1.2e−7", not "e-07"
 
 
 def test_shared_mode_races_every_first_order_optimizer_at_the_slider_rate():

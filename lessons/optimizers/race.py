@@ -22,6 +22,7 @@ import gd_core as gd
 from gd_core import budget as gb
 from lessons.optimizers import controls as c
 from ui.cache import cached
+from ui.tables import shown_dataframe
 from ui.widgets import bound
 
 MODES = {
@@ -136,14 +137,8 @@ def race_lrs(
             f"final loss after {horizon} steps": [t.final_loss for t in tuned],
         }
     )
-    st.dataframe(
-        table,
-        hide_index=True,
-        column_config={
-            "best lr": st.column_config.NumberColumn(format="%g"),
-            f"final loss after {horizon} steps": st.column_config.NumberColumn(format="%.4g"),
-        },
-    )
+    # the one number formatter ("1.171e−7", typographic minus), replayed from the cache when unchanged (ui.tables)
+    shown_dataframe(table, {"best lr": 6, f"final loss after {horizon} steps": 4}, hide_index=True)
     st.caption(
         f"Each first-order optimizer's rate from the {tuned[0].tried}-rate ladder: the lowest final loss after "
         f"{horizon} steps from this start, or the smallest rate below {TARGET_LOSS:g} (every rate tried, all of an "
