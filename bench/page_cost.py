@@ -71,27 +71,19 @@ WORST = [  # beyond attack.HEAVY: the links that make pages 1, 4 and 5 do the mo
             optimizers__steps=2000, optimizers__race=BEST, optimizers__optimizers=ALL, optimizers__within_budget="true"
         ),
     ),
-    (
-        "optimizers",
-        _query(
-            optimizers__steps=2000,
-            optimizers__race=BEST,
-            optimizers__optimizers=ALL,
-            optimizers__within_budget="true",
-            optimizers__surface=opt_controls.SURFACE_LABELS["rosenbrock"],
-            optimizers__schedule=gd.SCHEDULE_LABELS["warmup"],
-        ),
-    ),
-    (
-        "optimizers",
-        _query(
-            optimizers__steps=2000,
-            optimizers__race=BEST,
-            optimizers__optimizers=ALL,
-            optimizers__within_budget="true",
-            optimizers__surface=opt_controls.SURFACE_LABELS["himmelblau"],  # the dearest surface to tune on
-            optimizers__schedule=gd.SCHEDULE_LABELS["warmup"],
-        ),
+    *(  # Himmelblau: the dearest surface to tune on
+        (
+            "optimizers",
+            _query(
+                optimizers__steps=2000,
+                optimizers__race=BEST,
+                optimizers__optimizers=ALL,
+                optimizers__within_budget="true",
+                optimizers__surface=opt_controls.SURFACE_LABELS[surface],
+                optimizers__schedule=gd.SCHEDULE_LABELS["warmup"],
+            ),
+        )
+        for surface in ("rosenbrock", "himmelblau")
     ),
     ("optimizers", _query(optimizers__steps=RACE_FITS, optimizers__race=BEST, optimizers__optimizers=ALL)),
 ]

@@ -108,9 +108,9 @@ class Optimizer:
         # Every run steps through one torch.optim optimizer on one (runs, P) leaf, though torch.optim holds one
         # rate per parameter group: these updates are lr × a direction that depends on the gradients alone (no
         # weight decay), so the optimizer steps a shadow leaf at lr = 1 (times the schedule's factor, from its
-        # LambdaLR) and each run moves by its own lr times that step. One group instead of one per run: a sweep of
-        # 7 rates costs about what one run does (Adam: 129 → ~70 ms for 300 steps, bench/README.md "Page 5's
-        # best-lr race"); tests/test_descent.py checks every optimizer against a hand-driven torch.optim loop.
+        # LambdaLR) and each run moves by its own lr times that step. One group instead of one per run: an Adam
+        # sweep of 12 rates ran 4.5× faster (bench/README.md, "Page 5's best-lr race under 1 CPU-s");
+        # tests/test_descent.py checks every optimizer against a hand-driven torch.optim loop.
         shadow = torch.zeros_like(theta, requires_grad=True)
         optimizer = self.torch_class([shadow], lr=1.0, **self.hyper)
         scheduler = None
