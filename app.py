@@ -9,7 +9,7 @@ cap_malloc_arenas()  # many sessions, one thread each; large blocks mmapped: bef
 preload.start()  # torch, pandas, Altair imported in the background once the first page is drawn: ui/preload.py
 
 from lessons import HOME, PAGES  # noqa: E402 (none of these imports torch, pandas or Altair)
-from ui import lecture, links, presenter, screen, server_guard, settings  # noqa: E402
+from ui import fair_share, lecture, links, presenter, screen, server_guard, settings  # noqa: E402
 
 start_reaper()  # expired cache entries dropped and freed memory returned every 30 s, even with no visitors
 server_guard.install()  # visitors cannot clear the caches, read /_stcore/metrics or pin uploads: see the module
@@ -32,10 +32,11 @@ navigation = st.navigation(
 if settings.sidebar().presenting:
     presenter.apply()
 lecture.bar(navigation.url_path)  # a scene opened from the lecture's running order: its bar, above the lesson
-try:
-    navigation.run()
-    links.report_ignored(incoming)  # before the width report below, whose rerun would stop this run first
-finally:  # last, so that its report (which reruns the page once) comes when the page has been drawn
-    settings.draw_device_caption()  # a new server's first run only: kept until torch is imported (ui/settings.py)
-    preload.page_drawn()
-    screen.measure()  # the main column's width, which every chart is fitted to; and the skip link
+with fair_share.turn():  # a session that has used far more than its share waits first: see ui/fair_share.py
+    try:
+        navigation.run()
+        links.report_ignored(incoming)  # before the width report below, whose rerun would stop this run first
+    finally:  # last, so that its report (which reruns the page once) comes when the page has been drawn
+        settings.draw_device_caption()  # a new server's first run only: kept until torch is imported (ui/settings.py)
+        preload.page_drawn()
+        screen.measure()  # the main column's width, which every chart is fitted to; and the skip link

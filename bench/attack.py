@@ -5,6 +5,11 @@ the ordinary sessions' p50/p95 in both phases, the server's memory before, at it
     .venv/bin/python bench/attack.py                       # 5 sessions, 60 s per phase, up to 180 s after (~6 min)
     .venv/bin/python bench/attack.py --quick               # 2 sessions, 15 s per phase, 20 s after (~1.5 min)
     .venv/bin/python bench/attack.py --no-uploads          # links only, as the first run (2026-12-01) was
+    .venv/bin/python bench/attack.py --hall --sessions 20  # the others at a lecture hall's pace (a control per ~10 s)
+    .venv/bin/python bench/attack.py --fair-share off      # the server without ui/fair_share.py's waits
+
+The server logs each script run's thread CPU (DESCENT_FAIR_SHARE_LOG): the attacker's and the others' CPU-s a second
+and how many runs waited for their fair share are printed too.
 
 Goal (issue 9): the attacker moves the others' p95 by < 25 %, peak memory < 800 MB, and after the sessions leave
 memory is back within 10 % of warm within 3 minutes.
@@ -76,7 +81,9 @@ async def upload(client: st_client.Client, port: int, turn: int) -> st_client.Ru
     return await client.rerun(UPLOAD_PAGE, [choose, state], query=UPLOAD_QUERY)
 
 
-async def attacker(port: int, deadline: float, times: dict[str, list[float]], errors: list[str], uploads: bool) -> None:
+async def attacker(
+    port: int, deadline: float, times: dict[str, list[float]], errors: list[str], uploads: bool, ident: dict[str, str]
+) -> None:
     """One visitor rerunning the heavy links in turn (a new seed each round so that the caches miss), each round
     started by a new 1M-row upload on page 3 at its heaviest settings (unless `uploads` is off)."""
     cookies: dict[str, str] = {}
@@ -108,15 +115,40 @@ async def attacker(port: int, deadline: float, times: dict[str, list[float]], er
             ):
                 errors.append(f"/{page}: {run.status}")
             times.setdefault(page, []).append(seconds)
+            ident["session"] = client.session_id
             turn += 1
 
 
-async def with_attacker(port, pid, sessions, seconds, times, errors, uploads) -> tuple[lt.Stats, float]:
+async def with_attacker(port, pid, sessions, seconds, times, errors, uploads, pace, ident) -> tuple[lt.Stats, float]:
     deadline = time.monotonic() + seconds
-    attack = asyncio.create_task(attacker(port, deadline, times, errors, uploads))
-    result = await lt.phase(port, pid, sessions, seconds)
+    attack = asyncio.create_task(attacker(port, deadline, times, errors, uploads, ident))
+    result = await lt.phase(port, pid, sessions, seconds, pace)
     await attack
     return result
+
+
+def fair_shares(runs_log: Path, start: float, end: float, attacker_session: str) -> str:
+    """The attacked phase's script CPU per session from the server's run log (ui/fair_share.py), as CPU-s a second,
+    and how many runs waited for their fair share (one clock: CLOCK_MONOTONIC is the machine's, not a process's)."""
+    cpu: dict[str, float] = {}
+    waited: dict[str, int] = {}
+    if runs_log.exists():
+        for line in runs_log.read_text().splitlines():
+            at, session, seconds, wait = line.split()
+            if start <= float(at) <= end:
+                cpu[session] = cpu.get(session, 0.0) + float(seconds)
+                waited[session] = waited.get(session, 0) + (float(wait) > 0)
+    span = max(end - start, 1e-9)
+    others = sorted(v / span for s, v in cpu.items() if s != attacker_session)
+    if not others:
+        return "script CPU per session: no run log"
+    mine = cpu.get(attacker_session, 0.0) / span
+    their_waits = sum(n for s, n in waited.items() if s != attacker_session)
+    return (
+        f"script CPU (CPU-s a second) in the attacked phase: attacker {mine:.3f}, the others median "
+        f"{statistics.median(others):.3f} (max {others[-1]:.3f}, {len(others)} sessions); runs that waited for their "
+        f"fair share: attacker {waited.get(attacker_session, 0)}, the others {their_waits}"
+    )
 
 
 def p(values: list[float], q: float) -> float:
@@ -130,23 +162,33 @@ def main() -> int:
     parser.add_argument("--after", type=float, help="most seconds to watch memory after (default 180; --quick: 20)")
     parser.add_argument("--quick", action="store_true", help="a short run that checks the script works")
     parser.add_argument("--no-uploads", dest="uploads", action="store_false", help="the attacker sends links only")
+    parser.add_argument("--hall", action="store_true", help="the others at a hall's pace (bench/load_test.py --hall)")
+    parser.add_argument("--fair-share", default="", help="DESCENT_FAIR_SHARE for the server (default: the app's own)")
     args = parser.parse_args()
+    pace = lt.Pace(think=10.0, switch=0.2) if args.hall else lt.Pace()
     sessions = args.sessions or (2 if args.quick else 5)
     duration = args.duration or (15 if args.quick else 60)
     after = args.after if args.after is not None else (20 if args.quick else 180)
     log = tempfile.NamedTemporaryFile(prefix="descent_attack_", suffix=".log", delete=False)  # noqa: SIM115
-    server, port = lt.start_server(log)
+    runs_log = Path(log.name).with_suffix(".runs")
+    env = {"DESCENT_FAIR_SHARE_LOG": str(runs_log)}
+    if args.fair_share:
+        env["DESCENT_FAIR_SHARE"] = args.fair_share
+    server, port = lt.start_server(log, env=env)
     try:
         time.sleep(3)
         asyncio.run(lt.phase(port, server.pid, 1, 20))
         memory = {"warm": lt.rss_mb(server.pid)}
-        calm, memory["peak without"] = asyncio.run(lt.phase(port, server.pid, sessions, duration))
+        calm, memory["peak without"] = asyncio.run(lt.phase(port, server.pid, sessions, duration, pace))
+        attacked_from = time.monotonic()
         times: dict[str, list[float]] = {}
         errors: list[str] = []
+        ident: dict[str, str] = {}
         cpu = lt.cpu_seconds(server.pid)
         attacked, memory["peak with"] = asyncio.run(
-            with_attacker(port, server.pid, sessions, duration, times, errors, args.uploads)
+            with_attacker(port, server.pid, sessions, duration, times, errors, args.uploads, pace, ident)
         )
+        attacked_to = time.monotonic()
         cpu = lt.cpu_seconds(server.pid) - cpu
         left = time.monotonic()
         samples = [(0.0, lt.rss_mb(server.pid))]
@@ -155,7 +197,9 @@ def main() -> int:
             samples.append((time.monotonic() - left, lt.rss_mb(server.pid)))
         memory["after"] = samples[-1][1]
         attack = "links and 1M-row uploads" if args.uploads else "links only"
-        print(f"{sessions} ordinary sessions, {duration:.0f} s per phase, one server here; attacker: {attack}")
+        others = "at a hall's pace" if args.hall else "back to back"
+        print(f"{sessions} ordinary sessions {others}, {duration:.0f} s per phase, one server here; "
+              f"attacker: {attack}; DESCENT_FAIR_SHARE={args.fair_share or '(default)'}")  # fmt: skip
         p95 = {}
         for name, stats in (("without the attacker", calm), ("with the attacker", attacked)):
             every = [s for values in stats.latency.values() for s in values]
@@ -165,6 +209,7 @@ def main() -> int:
         for page, values in times.items():
             print(f"  attacker /{page}: {len(values)} reruns, median {statistics.median(values):.3f} s wall")
         print(f"  attacker errors: {len(errors)}" + (f" (first: {errors[0]})" if errors else ""))
+        print("  " + fair_shares(runs_log, attacked_from, attacked_to, ident.get("session", "")))
         print(f"  server CPU during the attacked phase: {cpu:.1f} s of {duration:.0f} s")
         print(f"  memory (MB): warm {memory['warm']:.0f}, peak without {memory['peak without']:.0f}, "
               f"peak with {memory['peak with']:.0f}, after {memory['after']:.0f} "

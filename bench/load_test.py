@@ -45,6 +45,7 @@ PAGES = [page.url_path for page in REGISTERED]  # url paths, from the lesson reg
 SETTLE = 15.0  # seconds after the last session left before "after" is measured
 SESSION_TTL = 120.0  # server.disconnectedSessionTTL's default: a left session may be kept this long
 NUMERIC = (Slider.INT, Slider.FLOAT)
+FAIR_SHARE_NOTICE = "your page goes on in"  # ui/fair_share.py: this run first waited for its session's share
 
 
 @dataclass
@@ -57,6 +58,7 @@ class Stats:
     errors: Counter = field(default_factory=Counter)  # (kind, page) -> count
     examples: dict[str, str] = field(default_factory=dict)  # kind -> first detail
     alerts: Counter = field(default_factory=Counter)  # st.error boxes the pages showed: (page, text) -> count
+    waits: int = 0  # reruns that first waited for their session's fair share (ui/fair_share.py's notice)
     titles: dict[str, str] = field(default_factory=dict)  # page -> first heading of the main area
     cpu_seconds: float = 0.0  # the server's CPU time (user + system) during the phase
     load: tuple[float, float] = (0.0, 0.0)  # the machine's 1-minute load average at the start and the end
@@ -122,6 +124,8 @@ def record(stats: Stats, known: Known, page: str, kind: str, run: Run) -> None:
             stats.error(label, page, f"{element.exception.type}: {element.exception.message[:200]}")
         elif which == "alert" and element.alert.format == Alert.ERROR:
             stats.alerts[page, element.alert.body[:120]] += 1
+        elif which == "alert" and FAIR_SHARE_NOTICE in element.alert.body:
+            stats.waits += 1
         elif which == "heading" and path[:1] == (0,):
             stats.titles.setdefault(page, element.heading.body)
         elif which == "number_input" and element.number_input.id.endswith("-seed"):
@@ -305,6 +309,7 @@ def report(args, stats: Stats, five: Stats | None, memory: dict[str, float], log
         print(f"  first {kind}: {example}")
     for (page, text), n in stats.alerts.most_common(5):
         print(f"st.error box shown {n}x on /{page}: {text}")
+    print(f"reruns that first waited for their session's fair share (ui/fair_share.py): {stats.waits}")
     tracebacks = Path(log_path).read_text(errors="replace").count("Traceback")
     print(f"tracebacks in the server log: {tracebacks}")
     per_run = stats.cpu_seconds / max(1, len(every))
