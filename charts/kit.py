@@ -17,6 +17,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from charts.todict import view_dict
 from gd_core.optimizers import OPTIMIZERS
 from ui.numbers import shown_number
 
@@ -135,7 +136,7 @@ class Concat:
         top = context is None or context.get("top_level", True)
         inner = {**(context or {}), "top_level": False}
         inner.setdefault("datasets", {})
-        parts = [part.to_dict(validate=False, context=inner) for part in self.parts]
+        parts = [view_dict(part, inner) for part in self.parts]
         lifted = [param for i, part in enumerate(parts) for param in _lift_selections(part, i, len(parts) > 1)]
         if len({p["name"] for p in lifted}) < len(lifted):  # Altair would merge their views: not done here
             raise ValueError("one selection in several parts of a charts.kit.Concat: use Altair's concat")
@@ -202,7 +203,7 @@ class Layer:
         inner.setdefault("datasets", {})
         first = getattr(self.parts[0], "data", alt.Undefined) if self.parts else alt.Undefined
         shared = first is not alt.Undefined and all(getattr(part, "data", None) is first for part in self.parts)
-        layers = [part.to_dict(validate=False, context=inner) for part in self.parts]
+        layers = [view_dict(part, inner) for part in self.parts]
         spec: dict = {}
         if shared:
             spec["data"] = layers[0]["data"]

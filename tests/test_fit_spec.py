@@ -253,3 +253,75 @@ def test_kit_concat_refuses_a_selection_it_would_not_lift():
     unit = alt.Chart(frame).mark_bar().encode(x="run:N", y="loss:Q").add_params(alt.selection_point(name="pick"))
     with pytest.raises(ValueError, match=r"alt\.layer"):
         kit.hconcat(unit, unit).to_dict()
+
+
+def _both_routes(view):
+    """A view below a composite converted by charts.todict and by Altair's own to_dict, with what each gathered."""
+    from charts import todict
+
+    results = []
+    for convert in (todict.view_dict, lambda view, context: view.to_dict(validate=False, context=context)):
+        context = {"top_level": False, "datasets": {}}
+        results.append((convert(view, context), context["datasets"]))
+    return results
+
+
+def test_views_below_a_composite_convert_as_altair_converts_them():
+    """Each rule charts.todict writes out, and each case it leaves to Altair, gives Altair's dict and data sets."""
+    import altair as alt
+
+    frame = pd.DataFrame({"step": [0, 1, 2], "loss": [3.0, 2.0, 1.5], "run": ["a", "a", "b"]})
+    step = kit.step_slider(2)
+    pick = alt.selection_point(name="pick", on="click", fields=["run"])
+    base = alt.Chart(frame)
+    views = [
+        base.mark_line(color=kit.BLUE, strokeWidth=np.float64(2.5)).encode(
+            x="step:Q",
+            y=alt.Y("loss:Q").scale(type="log", domain=[np.float64(1.0), 3]),
+            tooltip=["step:Q", alt.Tooltip("loss:Q", format=kit.NUMBER)],
+        ),
+        base.mark_point().encode(x="step", y="loss", color="run"),  # types inferred from the data
+        base.mark_rule().encode(x="step:Q", x2="loss:Q", opacity=alt.value(0.4)),  # a secondary channel, a value
+        base.mark_point().encode(  # a value channel with a condition: as a parameter, and as a plain dict
+            x=alt.X("step:Q"),
+            size=alt.condition(alt.datum.step <= step, alt.value(60), alt.value(10)),
+            color=alt.ColorValue("#000", condition={"test": "datum.loss > 2", "field": "run"}),
+        ),
+        alt.Chart().mark_rule().encode(y=alt.datum(1.5)),  # no data anywhere above: Altair gives it an empty set
+        base.mark_text(text="Loss").transform_filter(alt.datum.step == step).transform_calculate(now="step"),
+        alt.layer(base.mark_point().encode(x="run:N").add_params(pick), base.mark_line()).resolve_scale(y="shared"),
+    ]
+    for view in views:
+        fast, altair = _both_routes(view)
+        assert json.dumps(fast) == json.dumps(altair)  # the same keys in the same order, the same values
+    assert _both_routes(views[1])[0][0]["encoding"]["color"] == {"field": "run", "type": "nominal"}
+    assert "data" in _both_routes(views[4])[0][0]
+
+
+def test_every_lesson_and_practice_chart_converts_as_altair_converts_it(monkeypatch):
+    """Every finished spec a page run builds is the same, byte for byte (data sets included), by both routes."""
+    import streamlit as st
+    from pagetools import run_page
+
+    import lessons.one_weight.controls as one_weight_controls
+    import ui.cache
+    import ui.practice
+
+    built = ui.cache.finished_spec
+    compared = []
+
+    def both(chart):
+        spec = built(chart)
+        with monkeypatch.context() as altair_only:
+            altair_only.setattr(kit, "view_dict", lambda view, context: view.to_dict(validate=False, context=context))
+            reference = built(chart)
+        assert json.dumps(spec, default=bytes.hex) == json.dumps(reference, default=bytes.hex)
+        compared.append(spec)
+        return spec
+
+    for module in (ui.cache, one_weight_controls, ui.practice):
+        monkeypatch.setattr(module, "finished_spec", both)
+    for page in ("one_weight", "fitting_a_line", "minibatches", "learning_rate", "optimizers"):
+        st.cache_data.clear()  # built here, not replayed from another test's cache
+        assert not run_page(f"lessons/{page}/page.py").exception
+    assert len(compared) >= 10

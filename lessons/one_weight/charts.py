@@ -389,7 +389,7 @@ def one_weight_chart(
             .mark_text(align="right", dy=-7, color=PALETTE[2], fontSize=12)
             # at the last step, not at a pixel: it stays inside the view whatever width ui.screen gives it
             .encode(
-                y=alt.Y("a:Q"), x=alt.datum(int(points["step"].max()), type="quantitative"), text=alt.Text("label:N")
+                y=alt.Y("a:Q"), x=alt.XDatum(int(points["step"].max()), type="quantitative"), text=alt.Text("label:N")
             )
         )
     a_view = _series_view(points, "a", param, step, a_y, rule, future, heading=f"{param}ₖ against step")
