@@ -178,3 +178,27 @@ def test_a_session_that_just_arrived_counts_at_its_pace_not_as_idle(ledger, cloc
     clock.now += TAU_S
     ledger.spend("new", 0.0)
     assert ledger.share("a") == pytest.approx(2 * 6.0 / math.e / TAU_S)
+
+
+def _burn(seconds: float) -> None:
+    end = time.thread_time() + seconds
+    while time.thread_time() < end:
+        pass
+
+
+def test_a_fragment_counts_alone_and_not_twice_inside_a_full_run(monkeypatch, clock):
+    """A fragment's rerun runs its function without app.py (so `counted` gives it a turn of its own); drawn by a full
+    run, it is inside app.py's turn and counts once, there."""
+    ledger = Ledger(clock=clock)
+    monkeypatch.setattr(fair_share, "LEDGER", ledger)
+    monkeypatch.setattr(fair_share, "_on_a_server", lambda: ("a", lambda session: True))
+    fragment = fair_share.counted(lambda: _burn(0.05))
+    fragment()  # a fragment rerun
+    alone = ledger._uses["a"].spent
+    assert alone == pytest.approx(0.05, abs=0.02)
+    with fair_share.turn():  # a full run that draws the fragment
+        _burn(0.05)
+        fragment()
+    assert ledger._uses["a"].spent - alone == pytest.approx(0.10, abs=0.03)  # once, not 0.15
+    fragment()
+    assert ledger._uses["a"].spent - alone == pytest.approx(0.15, abs=0.04)  # and alone again afterwards

@@ -27,6 +27,7 @@ a browser test clicking through scenes faster than any student must not wait), e
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import os
 import statistics
@@ -103,6 +104,18 @@ class Ledger:
                 self._uses = {s: u for s, u in self._uses.items() if now - u.last_run < FORGET_S}
 
 
+def counted(body: Callable[..., None]) -> Callable[..., None]:
+    """`body` run in a turn: for an st.fragment's function (put it under @st.fragment), whose reruns run it alone,
+    without app.py and so without app.py's turn."""
+
+    @functools.wraps(body)
+    def in_a_turn(*args, **kwargs) -> None:
+        with turn():
+            body(*args, **kwargs)
+
+    return in_a_turn
+
+
 def _from_environment() -> Ledger | None:
     setting = os.environ.get("DESCENT_FAIR_SHARE", "").strip()
     if setting == "off":
@@ -137,11 +150,15 @@ def _notice(seconds: float) -> None:
     )
 
 
+_IN_TURN = threading.local()  # set while this script thread is inside a turn
+
+
 @contextlib.contextmanager
 def turn(notice: Callable[[float], None] = _notice) -> Iterator[None]:
     """One script run's turn: first wait while this session is over its share (calling `notice(seconds)` to say so),
-    then count the CPU the run uses, however it ends (a rerun or a stop interrupts it with an exception)."""
-    server = _on_a_server() if LEDGER is not None else None
+    then count the CPU the run uses, however it ends (a rerun or a stop interrupts it with an exception).
+    Inside another turn (a fragment drawn by a full run) it does nothing: the outer turn counts."""
+    server = _on_a_server() if LEDGER is not None and not getattr(_IN_TURN, "on", False) else None
     if server is None:
         yield
         return
@@ -150,10 +167,11 @@ def turn(notice: Callable[[float], None] = _notice) -> Iterator[None]:
     if wait > 0:
         notice(wait)
         time.sleep(wait)
-    start = time.thread_time()
+    start, _IN_TURN.on = time.thread_time(), True
     try:
         yield
     finally:
+        _IN_TURN.on = False
         LEDGER.spend(session, time.thread_time() - start)
         if path := os.environ.get("DESCENT_FAIR_SHARE_LOG"):  # bench/attack.py: each run's use, for the figures
             with open(path, "a") as log:

@@ -18,7 +18,7 @@ from practice.answers import MAX_LENGTH, AnswerError
 from practice.questions import KINDS, MAX_SEED, kind_of, make, parse_variant, variant_id
 from practice.records import ChoiceAnswer, NumberAnswer, Question
 from practice.score import Result, record, score
-from ui import screen
+from ui import fair_share, screen
 from ui.cache import ALTAIR_LOCK, cached, finished_spec
 from ui.text import plain
 
@@ -82,6 +82,7 @@ def practice_section(lesson: str) -> None:
 
 
 @st.fragment
+@fair_share.counted  # a fragment rerun runs without app.py: its CPU counts too
 def _section(lesson: str) -> None:
     _start(lesson)
     if st.session_state.pop(_key(lesson, "bad_link"), False):

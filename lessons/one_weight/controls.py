@@ -11,6 +11,7 @@ import streamlit as st
 import gd_core as gd
 from lessons import lesson
 from lessons.one_weight import charts
+from ui import fair_share
 from ui.cache import cached, finished_spec
 from ui.numbers import lr_label, lr_ladder, minus, shown_number, tex_number
 from ui.player import Follow
@@ -272,6 +273,7 @@ def follow_the_player(table: pd.DataFrame, lr: float, param: str, by_hand: bool)
 
 
 @st.fragment
+@fair_share.counted  # a fragment rerun runs without app.py: its CPU counts too
 def step_details(result: Run, lr: float) -> None:
     """Pick a step k: its update written out, and f' by hand against torch autograd at A₀ and at A_k."""
     table, check, p = result.table, result.check, result.param
