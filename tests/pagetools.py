@@ -90,14 +90,21 @@ def shown(markdown: str) -> str:
 
 def browser_helpers():
     """tools/screenshots.py (the browser tests' server, run tracker and waits) as a module: tools/ is not a package."""
+    return _script_module("descent_screenshots", "tools/screenshots.py")
+
+
+def bench_client():
+    """bench/st_client.py (the benches' server start/stop, websocket client and RSS reading) as a module."""
+    return _script_module("st_client", "bench/st_client.py")  # its own name: bench scripts import it as st_client
+
+
+def _script_module(name: str, relative: str):
+    """The repository's file `relative` imported once as module `name` (tools/ and bench/ are not packages)."""
     import importlib.util
     import sys
-    from pathlib import Path
 
-    name = "descent_screenshots"
     if name not in sys.modules:
-        path = Path(__file__).resolve().parent.parent / "tools" / "screenshots.py"
-        spec = importlib.util.spec_from_file_location(name, path)
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parent.parent / relative)
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         spec.loader.exec_module(module)

@@ -4,19 +4,16 @@ test's own, and against a real server, where the session far over its share wait
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import math
-import sys
 import tempfile
 import time
-from pathlib import Path
 
 import pytest
+from pagetools import bench_client
 
 from ui import fair_share
 from ui.fair_share import TAU_S, Ledger
 
-ROOT = Path(__file__).resolve().parents[1]
 NOTICE = "your page goes on in"
 
 
@@ -112,15 +109,7 @@ def test_the_environment_sets_the_numbers_or_turns_it_off(monkeypatch):
 # --- a real server -------------------------------------------------------------------------------------------------
 
 
-def _st_client():
-    spec = importlib.util.spec_from_file_location("st_client", ROOT / "bench" / "st_client.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("st_client", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-st_client = _st_client()
+st_client = bench_client()
 
 
 def _texts(run) -> list[str]:

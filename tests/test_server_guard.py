@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import http.client
-import importlib.util
 import json
 import os
-import sys
 import tempfile
 import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
+from pagetools import bench_client
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
@@ -30,21 +28,11 @@ from websockets.asyncio.client import connect
 
 from ui import server_guard
 
-ROOT = Path(__file__).resolve().parents[1]
 MB = 2**20
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback only, never a proxy
 
 
-def _load_test():
-    """bench/st_client.py (bench/ is not a package): the benches' server start/stop and RSS reading."""
-    spec = importlib.util.spec_from_file_location("st_client", ROOT / "bench" / "st_client.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("st_client", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-load_test = _load_test()
+load_test = bench_client()  # bench/st_client.py: the benches' server start/stop and RSS reading
 
 
 @dataclass
